@@ -1,0 +1,49 @@
+"""The one tenant-scoping mechanism used by the admin, the API and the services.
+
+Each tenant-owned model says how it reaches its tenant with a class attribute `tenant_lookup` (the ORM
+path to a Tenant, e.g. "tenant" or "transaction__tenant"; "" for Tenant itself). `scope_queryset`
+narrows any queryset to the subtree of the user's tenant: a superuser without a tenant sees
+everything, staff of a tenant see that tenant and its resellers, anyone else sees nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.db import models
+from django.db.models import Q
+
+M = TypeVar("M", bound=models.Model)
+
+
+def tenant_lookup_for(model: type[models.Model]) -> str:
+    lookup = getattr(model, "tenant_lookup", None)
+    if lookup is None:
+        raise TypeError(f"{model.__name__} declares no tenant_lookup; it cannot be scoped to a tenant")
+    return str(lookup)
+
+
+def subtree_q(model: type[models.Model], tenant: Any) -> Q:
+    """A Q that keeps the rows of `model` that belong to `tenant` or any tenant below it."""
+    lookup = tenant_lookup_for(model)
+    prefix = f"{lookup}__" if lookup else ""
+    return Q(**{f"{prefix}path__startswith": tenant.path})
+
+
+def sees_everything(user: Any) -> bool:
+    return bool(user and user.is_authenticated and user.is_superuser and not user.tenant_id)
+
+
+def scope_queryset(queryset: models.QuerySet[M], user: Any) -> models.QuerySet[M]:
+    """Narrow `queryset` to what `user` may see (see module docstring)."""
+    if sees_everything(user):
+        return queryset
+    if not user or not user.is_authenticated or not user.tenant_id or not user.is_staff:
+        return queryset.none()
+    return queryset.filter(subtree_q(queryset.model, user.tenant))
+
+
+def tenant_in_scope(user: Any, tenant: Any) -> bool:
+    if sees_everything(user):
+        return True
+    return bool(user.tenant_id and tenant is not None and tenant.path.startswith(user.tenant.path))

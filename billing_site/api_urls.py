@@ -1,0 +1,7 @@
+"""The API router under /api/v1/: each app contributes its own urls module."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("accounts.api.urls")),
+]

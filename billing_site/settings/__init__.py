@@ -1,0 +1,1 @@
+"""Settings package: `base` holds everything; `production` only hardens it (see docs/operations.md)."""
