@@ -30,3 +30,16 @@ def operator_staff(operator):
 @pytest.fixture
 def reseller_a_staff(reseller_a):
     return factories.make_staff(tenant=reseller_a, username="ra-staff")
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager_unless_worker_test(request):
+    """Tasks run in-process in tests, except those marked `worker`, which use a real worker and Redis."""
+    from billing_site.celery import app
+
+    eager = request.node.get_closest_marker("worker") is None
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = eager
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = previous

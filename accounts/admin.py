@@ -1,1 +1,0 @@
-"""Back office for accounts (extended in accounts/admin/)."""

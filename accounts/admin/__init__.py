@@ -1,0 +1,1 @@
+"""Back office for the accounts domain. Every ModelAdmin here derives from TenantScopedAdmin."""
