@@ -30,6 +30,7 @@ class Tenant(models.Model):
     tax_id = models.CharField(max_length=60, blank=True)
     address = models.TextField(blank=True)
     operations_email = models.EmailField(blank=True, help_text="Where alerts and run reports are sent.")
+    timezone = models.CharField(max_length=64, default="UTC", help_text="IANA zone for time bands and billing days.")
     default_currency = models.ForeignKey("accounts.Unit", on_delete=models.PROTECT, related_name="+")
     rounding = models.CharField(
         max_length=16,

@@ -1,6 +1,25 @@
-"""Models of the rating app: the catalog and subscriptions (rating runs and usage arrive with their issues)."""
+"""Models of the rating app: the catalog, tariffs and subscriptions (usage and runs arrive with their issues)."""
 
-from .catalog import Product
+from .catalog import BillingTiming, Charge, ChargeKind, ChargePeriod, ChargeTier, PricePlan, Product, QuantityPricing
 from .subscriptions import ServiceIdentifier, ServiceIdentifierKind, Subscription, SubscriptionStatus
+from .tariffs import Holiday, RoundingMethod, Tariff, TariffRateStep, TimeBand
 
-__all__ = ["Product", "ServiceIdentifier", "ServiceIdentifierKind", "Subscription", "SubscriptionStatus"]
+__all__ = [
+    "BillingTiming",
+    "Charge",
+    "ChargeKind",
+    "ChargePeriod",
+    "ChargeTier",
+    "Holiday",
+    "PricePlan",
+    "Product",
+    "QuantityPricing",
+    "RoundingMethod",
+    "ServiceIdentifier",
+    "ServiceIdentifierKind",
+    "Subscription",
+    "SubscriptionStatus",
+    "Tariff",
+    "TariffRateStep",
+    "TimeBand",
+]

@@ -24,6 +24,9 @@ class Subscription(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     account = models.ForeignKey("accounts.BillingAccount", on_delete=models.PROTECT, related_name="subscriptions")
     product = models.ForeignKey("rating.Product", on_delete=models.PROTECT, related_name="subscriptions")
+    price_plan = models.ForeignKey(
+        "rating.PricePlan", null=True, blank=True, on_delete=models.PROTECT, related_name="subscriptions"
+    )
     quantity = models.PositiveIntegerField(default=1)
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True, help_text="Last day of service; empty = open-ended.")
