@@ -3,6 +3,7 @@
 from .catalog import BillingTiming, Charge, ChargeKind, ChargePeriod, ChargeTier, PricePlan, Product, QuantityPricing
 from .subscriptions import ServiceIdentifier, ServiceIdentifierKind, Subscription, SubscriptionStatus
 from .tariffs import Holiday, RoundingMethod, Tariff, TariffRateStep, TimeBand
+from .usage import RatedUsage
 
 __all__ = [
     "BillingTiming",
@@ -14,6 +15,7 @@ __all__ = [
     "PricePlan",
     "Product",
     "QuantityPricing",
+    "RatedUsage",
     "RoundingMethod",
     "ServiceIdentifier",
     "ServiceIdentifierKind",

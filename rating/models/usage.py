@@ -1,0 +1,52 @@
+"""Rated usage: one row per rated record, kept with what produced its price.
+
+The unique (tenant, record_key) is what makes "never rate a CDR twice" a database fact. Rows are
+written in bulk (COPY) by the rating run. `invoice_id` marks the invoice that billed the row; it is a
+plain column, not a foreign key, because invoicing sits above rating (dependencies point one way).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from .catalog import PRICE
+
+
+class RatedUsage(models.Model):
+    tenant_lookup = "tenant"
+
+    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey("accounts.BillingAccount", on_delete=models.PROTECT, related_name="rated_usage")
+    subscription = models.ForeignKey(
+        "rating.Subscription", null=True, on_delete=models.PROTECT, related_name="rated_usage"
+    )
+    record_key = models.CharField(max_length=128, help_text="Source record id, unique per tenant.")
+    service = models.CharField(max_length=8)
+    start = models.DateTimeField()
+    destination = models.CharField(max_length=40, blank=True)
+    usage = models.BigIntegerField(help_text="Seconds, messages or bytes.")
+    covered_usage = models.BigIntegerField(default=0, help_text="Part covered by allowances.")
+    charged_usage = models.BigIntegerField(default=0)
+    cost = models.DecimalField(**PRICE)
+    currency = models.ForeignKey("accounts.Unit", on_delete=models.PROTECT, related_name="+")
+    tariff = models.ForeignKey("rating.Tariff", null=True, on_delete=models.PROTECT, related_name="+")
+    prefix = models.CharField(max_length=32, blank=True)
+    time_band = models.CharField(max_length=40, blank=True)
+    breakdown = models.JSONField(null=True, blank=True, help_text="Steps, increments, allowances used.")
+    prepaid = models.BooleanField(default=False, help_text="Already debited from a prepaid pocket.")
+    flagged = models.CharField(max_length=40, blank=True, help_text="e.g. insufficient_balance")
+    rated_at = models.DateTimeField(auto_now_add=True)
+    invoice_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["account", "start"]
+        verbose_name_plural = "rated usage"
+        constraints = [models.UniqueConstraint(fields=["tenant", "record_key"], name="rated_usage_once")]
+        indexes = [
+            models.Index(
+                fields=["account", "start"], name="rated_usage_unbilled", condition=models.Q(invoice_id__isnull=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} {self.destination} {self.usage} = {self.cost}"
