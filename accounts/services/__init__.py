@@ -4,6 +4,7 @@ from .audit import audit_record
 from .customers import account_open, customer_create
 from .ledger import (
     Leg,
+    account_receivable,
     ledger_post,
     ledger_system_account,
     ledger_transaction_reverse,
@@ -18,6 +19,7 @@ from .ledger import (
 __all__ = [
     "Leg",
     "account_open",
+    "account_receivable",
     "audit_record",
     "customer_create",
     "ledger_post",
