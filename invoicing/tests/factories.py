@@ -149,3 +149,14 @@ def pay(invoice: Invoice, amount: str) -> Invoice:
 def amounts(invoice: Invoice) -> list[tuple[str, Decimal]]:
     """(kind, amount) of each line, in order: what the exact-amount assertions compare."""
     return [(line.kind, line.amount) for line in invoice.lines.order_by("position")]
+
+
+def bill(account: BillingAccount, day: date) -> Invoice | None:
+    """Generate, approve and issue the account's invoice for bill date `day` (None: nothing due)."""
+    from invoicing.services import invoice_approve, invoice_generate, invoice_issue
+
+    invoice = invoice_generate(account=account, bill_date=day)
+    if invoice is None:
+        return None
+    invoice_approve(invoice=invoice)
+    return invoice_issue(invoice=invoice, issue_date=day)
