@@ -73,6 +73,15 @@ def _partial(
     return [(line, amount, tax) for (line, amount, _left), tax in zip(chosen, taxes, strict=True)]
 
 
+def _refusal(invoice: Invoice) -> str:
+    name, state = invoice.display_number, invoice.get_status_display().lower()
+    if invoice.status in (InvoiceStatus.DRAFT, InvoiceStatus.APPROVED):
+        return f"Invoice {name} is {state}, not issued: cancel a draft instead of crediting it."
+    if invoice.status == InvoiceStatus.CREDITED:
+        return f"Invoice {name} is credited in full: nothing left to credit."
+    return f"Invoice {name} is {state}: it cannot be credited."
+
+
 def credit_note_create(
     *,
     invoice: Invoice,
@@ -93,10 +102,7 @@ def credit_note_create(
         if locked.kind != InvoiceKind.INVOICE:
             raise CreditNoteRefused("A statement charges nothing, so there is nothing to credit.")
         if locked.status not in CREDITABLE:
-            raise CreditNoteRefused(
-                f"Invoice {locked.display_number} is {locked.get_status_display().lower()}: only an issued, "
-                "unwritten-off invoice can be credited (cancel a draft instead)."
-            )
+            raise CreditNoteRefused(_refusal(locked))
         money = Money(locked.currency.decimals, locked.tenant.rounding)
         left = _left_on_lines(locked)
         if lines is None:

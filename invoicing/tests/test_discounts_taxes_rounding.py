@@ -215,7 +215,9 @@ def test_sum_of_lines_and_of_their_tax_is_the_total_for_any_lines(rows):
         TaxRateData(2, "device", "VAT 10%", D("10"), date(2000, 1, 1), None, 0),
         TaxRateData(3, "tv", "VAT 4.5%", D("4.5"), date(2000, 1, 1), None, 0),
     )
-    lines = [ComputedLine(kind="one_off", revenue="one_off", description="x", amount=a, tax_category=c) for a, c in rows]
+    lines = [
+        ComputedLine(kind="one_off", revenue="one_off", description="x", amount=a, tax_category=c) for a, c in rows
+    ]
 
     taxes = apply_taxes(lines, date(2024, 1, 1), rates, Money(2, "ROUND_HALF_UP"))
 
