@@ -21,8 +21,9 @@ def issued(operator):
     tax_rate(operator, "21")
     account = make_postpaid(operator)
     subscribe(account, monthly_plan(operator, "10.00"), date(2024, 3, 1))
-    one_off_charge_create(account=account, item=OneOffItem(description="Router", unit_price=D("50.00")),
-                          charge_date=date(2024, 3, 1))  # fmt: skip
+    one_off_charge_create(
+        account=account, item=OneOffItem(description="Router", unit_price=D("50.00")), charge_date=date(2024, 3, 1)
+    )
     return bill(account, date(2024, 3, 1))  # 60.00 + 12.60 tax = 72.60
 
 
@@ -35,8 +36,11 @@ def test_full_credit_note_reverses_every_line_and_settles_the_invoice(issued):
 
     issued.refresh_from_db()
     assert (note.display_number, note.subtotal, note.tax_total, note.total) == (
-        "CN-000001", D("60.00"), D("12.60"), D("72.60"),
-    )  # fmt: skip
+        "CN-000001",
+        D("60.00"),
+        D("12.60"),
+        D("72.60"),
+    )
     assert (issued.status, issued.amount_credited, issued.open_amount) == (InvoiceStatus.CREDITED, D("72.60"), D("0"))
     assert receivable(issued) == D("0")
     assert LedgerAccount.objects.get(kind="revenue_oneoff", billing_account=None).balance == D("0")
@@ -61,8 +65,9 @@ def test_partial_credit_note_credits_part_of_a_line_with_its_tax(issued):
 def test_credit_note_after_payment_leaves_the_customer_in_credit(issued):
     pay(issued, "72.60")
 
-    note = credit_note_create(invoice=issued, reason="monthly fee refunded",
-                              lines=[(issued.lines.get(kind="recurring").pk, D("10.00"))])  # fmt: skip
+    note = credit_note_create(
+        invoice=issued, reason="monthly fee refunded", lines=[(issued.lines.get(kind="recurring").pk, D("10.00"))]
+    )
 
     issued.refresh_from_db()
     # 10.00 + 2.10 tax credited after a full payment: the operator owes the customer 12.10.
@@ -73,8 +78,9 @@ def test_credit_note_after_payment_leaves_the_customer_in_credit(issued):
 
 def test_credit_notes_are_refused_on_drafts_and_without_a_reason(operator, issued):
     draft_account = make_postpaid(operator)
-    one_off_charge_create(account=draft_account, item=OneOffItem(description="Fee", unit_price=D("5")),
-                          charge_date=date(2024, 3, 1))  # fmt: skip
+    one_off_charge_create(
+        account=draft_account, item=OneOffItem(description="Fee", unit_price=D("5")), charge_date=date(2024, 3, 1)
+    )
     draft = invoice_generate(account=draft_account, bill_date=date(2024, 3, 1))
 
     with pytest.raises(CreditNoteRefused, match="cancel a draft instead"):

@@ -22,7 +22,8 @@ from invoicing.services import (
     one_off_charge_create,
 )
 from invoicing.signals import invoice_issued
-from invoicing.tests.factories import amounts, make_postpaid, monthly_plan, pay, subscribe, tax_rate
+from invoicing.tests.factories import amounts, bill, make_postpaid, monthly_plan, pay, subscribe, tax_rate
+from rating.services.subscriptions import subscription_end
 
 pytestmark = pytest.mark.django_db
 
@@ -32,8 +33,9 @@ def draft(operator):
     tax_rate(operator, "21")
     account = make_postpaid(operator, terms=30)
     subscribe(account, monthly_plan(operator, "10.00"), date(2024, 3, 1))
-    one_off_charge_create(account=account, item=OneOffItem(description="Router", unit_price=D("50.00")),
-                          charge_date=date(2024, 2, 25))  # fmt: skip
+    one_off_charge_create(
+        account=account, item=OneOffItem(description="Router", unit_price=D("50.00")), charge_date=date(2024, 2, 25)
+    )
     return invoice_generate(account=account, bill_date=date(2024, 3, 1))
 
 
@@ -60,8 +62,11 @@ def test_issue_numbers_dates_and_posts_receivable_revenue_and_tax(draft, django_
     assert balance(issued, "revenue_oneoff") == D("50.00")
     assert balance(issued, "tax_payable") == D("12.60")
     assert received == [issued.pk]
-    assert [(e.from_status, e.to_status) for e in issued.events.all()] == [("", "draft"), ("draft", "approved"),
-                                                                           ("approved", "issued")]  # fmt: skip
+    assert [(e.from_status, e.to_status) for e in issued.events.all()] == [
+        ("", "draft"),
+        ("draft", "approved"),
+        ("approved", "issued"),
+    ]
     assert AuditEvent.objects.filter(action="invoice.issue", object_id=str(issued.pk)).exists()
 
 
@@ -116,18 +121,16 @@ def test_overdue_only_after_the_due_date_then_written_off(draft):
 
     assert overdue.status == InvoiceStatus.OVERDUE
     assert (written.status, written.amount_written_off, written.open_amount) == (
-        InvoiceStatus.WRITTEN_OFF, D("72.60"), D("0"),
-    )  # fmt: skip
+        InvoiceStatus.WRITTEN_OFF,
+        D("72.60"),
+        D("0"),
+    )
     receivable = LedgerAccount.objects.get(billing_account=draft.account, kind="receivable")
     assert receivable.balance == D("0")
     assert LedgerAccount.objects.get(kind="adjustments", code="write_off").balance == D("-72.60")
 
 
 def test_a_negative_invoice_credits_the_receivable(operator):
-    from rating.services.subscriptions import subscription_end
-
-    from invoicing.tests.factories import bill
-
     account = make_postpaid(operator)
     sub = subscribe(account, monthly_plan(operator, "10.00"), date(2024, 3, 1))
     bill(account, date(2024, 3, 1))

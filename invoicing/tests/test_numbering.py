@@ -18,8 +18,9 @@ def approved_invoices(tenant, count: int) -> list[Invoice]:
     invoices = []
     for _ in range(count):
         account = make_postpaid(tenant)
-        one_off_charge_create(account=account, item=OneOffItem(description="Fee", unit_price=D("1.00")),
-                              charge_date=date(2024, 3, 1))  # fmt: skip
+        one_off_charge_create(
+            account=account, item=OneOffItem(description="Fee", unit_price=D("1.00")), charge_date=date(2024, 3, 1)
+        )
         invoices.append(invoice_approve(invoice=invoice_generate(account=account, bill_date=date(2024, 3, 1))))
     return invoices
 

@@ -34,11 +34,13 @@ def test_operator_creates_and_issues_an_invoice_of_manual_charges_only(operator,
 
     invoice = invoice_one_off_create(
         account=account,
-        items=[OneOffItem(description="Technician visit", unit_price=D("45.00"), quantity=D("1.5")),
-               OneOffItem(charge=device)],
+        items=[
+            OneOffItem(description="Technician visit", unit_price=D("45.00"), quantity=D("1.5")),
+            OneOffItem(charge=device),
+        ],
         actor=operator_staff,
         charge_date=date(2024, 3, 12),
-    )  # fmt: skip
+    )
 
     # 1.5 x 45.00 = 67.50; handset 120.00 at the default 21% (no device rate): 187.50 + 39.38 (39.375).
     assert (invoice.status, invoice.display_number) == (InvoiceStatus.ISSUED, "INV-000001")
@@ -52,8 +54,9 @@ def test_operator_creates_and_issues_an_invoice_of_manual_charges_only(operator,
 
 def test_a_pending_manual_charge_waits_for_the_first_invoice_on_or_after_its_date(operator):
     account = make_postpaid(operator)
-    one_off_charge_create(account=account, item=OneOffItem(description="Late fee", unit_price=D("5.00")),
-                          charge_date=date(2024, 4, 15))  # fmt: skip
+    one_off_charge_create(
+        account=account, item=OneOffItem(description="Late fee", unit_price=D("5.00")), charge_date=date(2024, 4, 15)
+    )
 
     assert bill(account, date(2024, 4, 1)) is None
     may = bill(account, date(2024, 5, 1))

@@ -38,8 +38,9 @@ def account(operator):
     account = make_postpaid(operator)
     subscribe(account, monthly_plan(operator, "10.00"), date(2024, 3, 18))
     rate_usage(account, "1.234567", at(date(2024, 3, 20)))
-    one_off_charge_create(account=account, item=OneOffItem(description="SIM", unit_price=D("5.00")),
-                          charge_date=date(2024, 3, 18))  # fmt: skip
+    one_off_charge_create(
+        account=account, item=OneOffItem(description="SIM", unit_price=D("5.00")), charge_date=date(2024, 3, 18)
+    )
     return account
 
 
@@ -66,8 +67,10 @@ def test_preview_equals_the_invoice_the_engine_then_creates(account):
         (line.kind, line.amount, line.tax_amount) for line in invoice.lines.order_by("position")
     ]
     assert (preview.total, preview.period_start, preview.period_end) == (
-        invoice.total, invoice.period_start, invoice.period_end,
-    )  # fmt: skip
+        invoice.total,
+        invoice.period_start,
+        invoice.period_end,
+    )
 
 
 def test_preview_defaults_to_today_in_the_tenants_zone(account):

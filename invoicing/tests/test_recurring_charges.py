@@ -24,7 +24,12 @@ from invoicing.tests.factories import (
     subscribe,
     thirty_day_months,
 )
-from rating.services.subscriptions import subscription_change_plan, subscription_end, subscription_pause
+from rating.services.subscriptions import (
+    subscription_change_plan,
+    subscription_end,
+    subscription_pause,
+    subscription_resume,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -180,8 +185,6 @@ def test_pause_mid_period_credits_the_paused_days(operator, start, pause, bill_d
 
 
 def test_open_pause_charges_nothing_until_resumed_then_the_days_of_service(operator):
-    from rating.services.subscriptions import subscription_resume
-
     account = make_postpaid(operator)
     sub = subscribe(account, monthly_plan(operator, "10.00"), date(2024, 3, 1))
     bill(account, date(2024, 3, 1))

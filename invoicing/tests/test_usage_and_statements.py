@@ -34,8 +34,10 @@ def test_usage_is_summarised_per_service_and_tariff_with_its_records_behind_each
     account = make_postpaid(operator)
     sub = subscribe(account, monthly_plan(operator, "10.00", timing="arrears"), date(2024, 3, 1))
     national, sms = make_tariff(operator, name="National"), make_tariff(operator, service="sms", name="SMS")
-    calls = [rate_usage(account, cost, at(date(2024, 3, d)), subscription=sub, tariff=national)
-             for d, cost in ((2, "0.123456"), (9, "0.200000"), (31, "0.300000"))]  # fmt: skip
+    calls = [
+        rate_usage(account, cost, at(date(2024, 3, d)), subscription=sub, tariff=national)
+        for d, cost in ((2, "0.123456"), (9, "0.200000"), (31, "0.300000"))
+    ]
     for day in (5, 6):
         rate_usage(account, "0.050000", at(date(2024, 3, day)), subscription=sub, tariff=sms, service="sms", usage=1)
     later = rate_usage(account, "9.000000", datetime(2024, 4, 1, 0, 0, tzinfo=UTC), subscription=sub, tariff=national)
@@ -47,8 +49,11 @@ def test_usage_is_summarised_per_service_and_tariff_with_its_records_behind_each
     assert amounts(invoice) == [("recurring", D("10.00")), ("usage", D("0.10")), ("usage", D("0.62"))]
     voice = invoice.lines.get(service="voice")
     assert (voice.quantity, voice.tariff, voice.period_start, voice.period_end) == (
-        D("3"), national, date(2024, 3, 2), date(2024, 3, 31),
-    )  # fmt: skip
+        D("3"),
+        national,
+        date(2024, 3, 2),
+        date(2024, 3, 31),
+    )
     assert voice.explanation["exact_cost"] == "0.623456"
     assert list(usage_records_for_line(line=voice)) == calls
     assert set(RatedUsage.objects.filter(invoice_id=invoice.pk).values_list("service", flat=True)) == {"voice", "sms"}
@@ -85,8 +90,14 @@ def test_cancelling_a_draft_frees_its_usage_for_the_next_invoice(operator):
 def test_usage_discount_for_the_first_period(operator):
     account = make_postpaid(operator)
     plan = monthly_plan(operator, "0", timing="arrears")
-    add_charge(plan, kind="discount", name="Half usage", discount_percent=D("50"), discount_applies_to="usage",
-               discount_periods=1)  # fmt: skip
+    add_charge(
+        plan,
+        kind="discount",
+        name="Half usage",
+        discount_percent=D("50"),
+        discount_applies_to="usage",
+        discount_periods=1,
+    )
     sub = subscribe(account, plan, date(2024, 3, 1))
     rate_usage(account, "3.330000", at(date(2024, 3, 3)), subscription=sub)
     rate_usage(account, "3.330000", at(date(2024, 4, 3)), subscription=sub)
