@@ -35,8 +35,8 @@ from .billing_data import (
     ComputedInvoice,
     ComputedLine,
     SubscriptionData,
-    UsageGroup,
 )
+from .other_lines import explain_origin, one_off_lines, usage_lines
 from .pricing import HUNDRED, Money, apply_taxes, average_unit_price, full_period_price, prorate, shown
 
 ZERO = Decimal("0")
@@ -150,7 +150,7 @@ class _Engine:
             charge_id=charge.id,
             tax_category=charge.tax_category or sub.category,
             explanation={
-                **self.origin(sub, charge),
+                **explain_origin(sub, charge),
                 "timing": charge.timing,
                 "charge_period": charge.period,
                 "period": {"start": str(period.start), "end": str(period.last_day), "days": period.days},
@@ -194,7 +194,7 @@ class _Engine:
             charge_id=charge.id,
             tax_category=charge.tax_category or sub.category,
             explanation={
-                **self.origin(sub, charge),
+                **explain_origin(sub, charge),
                 "period": {"start": str(period.start), "end": str(period.last_day), "days": period.days},
                 "billed_proration": before,
                 "billed_amount": str(already),
@@ -234,7 +234,7 @@ class _Engine:
             charge_id=charge.id,
             tax_category=charge.tax_category or sub.category,
             explanation={
-                **self.origin(sub, charge),
+                **explain_origin(sub, charge),
                 "billed_once": "when the subscription starts",
                 "quantity": str(quantity),
                 **({"tiers": tiers} if tiers else {}),
@@ -289,7 +289,7 @@ class _Engine:
                 charge_id=discount.id,
                 tax_category=target.tax_category or sub.category,
                 explanation={
-                    **self.origin(sub, discount),
+                    **explain_origin(sub, discount),
                     "discounts": target.code,
                     "discounted_amount": str(item.amount),
                     "percent": str(percent) if percent is not None else None,
@@ -315,117 +315,6 @@ class _Engine:
             )
             self.lines.append(line)
 
-    # -- usage and operator one-offs ------------------------------------------------------------
-    def usage(self, groups: Iterable[UsageGroup], subscriptions: dict[int, SubscriptionData]) -> None:
-        statement = self.account.payment_mode == "prepaid"
-        invoice_period = self.invoice_period()
-        cycle = periods.cycle_grid(self.account.cycle_period, self.account.bill_day)
-        for group in sorted(groups, key=_usage_order):
-            sub = subscriptions.get(group.subscription_id) if group.subscription_id else None
-            usage_charge = (
-                next((c for c in sub.charges if c.kind == "usage" and c.service == group.service), None)
-                if sub
-                else None
-            )
-            exact = group.cost
-            charged = statement or not group.prepaid
-            line = ComputedLine(
-                kind="usage",
-                revenue="usage",
-                description=f"{group.service.capitalize()} usage - {group.tariff_name or 'no tariff'}"
-                + (f" ({sub.product})" if sub else "")
-                + ("" if charged else " - already debited from your balance"),
-                amount=self.money.round(exact) if charged else ZERO,
-                quantity=Decimal(group.records),
-                period_start=group.first_day,
-                period_end=group.last_day,
-                subscription_id=group.subscription_id,
-                tariff_id=group.tariff_id,
-                service=group.service,
-                tax_category=(usage_charge.tax_category if usage_charge else "") or (sub.category if sub else ""),
-                usage_prepaid=group.prepaid,
-                explanation={
-                    "source": "rated usage",
-                    "subscription": sub.uuid if sub else None,
-                    "service": group.service,
-                    "tariff": group.tariff_name,
-                    "records": group.records,
-                    "usage": group.usage,
-                    "charged_usage": group.charged_usage,
-                    "exact_cost": str(exact),
-                    "prepaid": group.prepaid,
-                    "already_debited": str(exact) if (group.prepaid or statement) else None,
-                    "rounding": self.money.describe(),
-                },
-            )
-            self.lines.append(line)
-            if sub and charged and not statement:
-                index = cycle.index_of(sub.plan_start, cycle.containing(invoice_period.start))
-                self.usage_discount(sub, line, index)
-
-    def usage_discount(self, sub: SubscriptionData, line: ComputedLine, index: int) -> None:
-        for discount in sub.charges:
-            if discount.kind != "discount" or discount.discount_applies_to not in ("", "usage") or not line.amount:
-                continue
-            if discount.discount_periods is not None and index >= discount.discount_periods:
-                continue
-            if discount.discount_percent is not None:
-                amount = -self.money.round(line.amount * discount.discount_percent / HUNDRED)
-            else:
-                amount = -min(self.money.round(discount.amount), line.amount)
-            self.lines.append(
-                ComputedLine(
-                    kind="discount",
-                    revenue="usage",
-                    description=f"{sub.product} - {discount.name} on {line.service} usage",
-                    amount=amount,
-                    period_start=line.period_start,
-                    period_end=line.period_end,
-                    subscription_id=sub.id,
-                    charge_id=discount.id,
-                    tariff_id=line.tariff_id,
-                    service=line.service,
-                    tax_category=line.tax_category,
-                    explanation={
-                        **self.origin(sub, discount),
-                        "discounted_amount": str(line.amount),
-                        "percent": str(discount.discount_percent) if discount.discount_percent is not None else None,
-                        "period_number": index + 1,
-                        "for_periods": discount.discount_periods,
-                    },
-                )
-            )
-
-    def one_offs(self) -> None:
-        for item in sorted(self.data.one_offs, key=lambda o: (o.charge_date, o.id)):
-            if item.charge_date > self.bill_date:
-                continue
-            exact = item.quantity * item.unit_price
-            self.lines.append(
-                ComputedLine(
-                    kind=item.kind if item.kind in ("one_off", "quantity") else "one_off",
-                    revenue="one_off",
-                    description=item.description,
-                    amount=self.money.round(exact),
-                    quantity=item.quantity,
-                    unit_price=item.unit_price,
-                    period_start=item.charge_date,
-                    period_end=item.charge_date,
-                    charge_id=item.charge_id,
-                    tax_category=item.tax_category,
-                    one_off_id=item.id,
-                    explanation={
-                        "source": "one-off charge",
-                        "one_off_charge": item.id,
-                        "date": str(item.charge_date),
-                        "quantity": str(item.quantity),
-                        "unit_price": str(item.unit_price),
-                        "exact_amount": shown(exact),
-                        "rounding": self.money.describe(),
-                    },
-                )
-            )
-
     # -- helpers --------------------------------------------------------------------------------
     def invoice_period(self) -> periods.Period:
         """The billing period the invoice closes: the cycle period holding the day before the bill date."""
@@ -436,17 +325,6 @@ class _Engine:
         if unit == periods.MONTH and self.account.thirty_day_months:
             return "30-day months: 1/30 of the monthly price per day of service, at most 30/30"
         return "days of service / days of the period"
-
-    @staticmethod
-    def origin(sub: SubscriptionData, charge: ChargeData) -> dict[str, Any]:
-        return {
-            "source": "subscription",
-            "subscription": sub.uuid,
-            "product": sub.product,
-            "price_plan": sub.plan_code,
-            "charge": charge.code,
-            "charge_kind": charge.kind,
-        }
 
     @staticmethod
     def service_note(sub: SubscriptionData) -> str:
@@ -480,10 +358,6 @@ class _Engine:
         )
 
 
-def _usage_order(group: UsageGroup) -> tuple[Any, ...]:
-    return (group.subscription_id or 0, group.service, group.tariff_name, group.prepaid)
-
-
 def invoice_compute(data: BillingInput) -> ComputedInvoice:
     """The invoice (or prepaid statement) of `data.account` for bill date `data.bill_date`."""
     engine = _Engine(data)
@@ -492,10 +366,10 @@ def invoice_compute(data: BillingInput) -> ComputedInvoice:
     if not statement:
         for sub in sorted(data.subscriptions, key=lambda s: (s.start, s.id)):
             engine.subscription(sub)
-    engine.usage(data.usage, subscriptions)
-    if not statement:
-        engine.one_offs()
     lines = engine.lines
+    lines += usage_lines(data.account, engine.money, data.usage, subscriptions, engine.invoice_period())
+    if not statement:
+        lines += one_off_lines(data.one_offs, data.bill_date, engine.money)
     taxes = [] if statement else apply_taxes(lines, data.bill_date, data.tax_rates, engine.money)
     subtotal = sum((line.amount for line in lines), ZERO)
     tax_total = sum((tax.tax_amount for tax in taxes), ZERO)
