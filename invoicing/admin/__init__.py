@@ -179,9 +179,8 @@ class OneOffChargeAdmin(TenantScopedAdmin):
         return obj is None or not obj.invoice_id
 
 
-@admin.register(NumberSeries)
-class NumberSeriesAdmin(TenantScopedAdmin):
-    list_display = ["tenant", "series", "next_number", "updated_at"]
+class ReadOnlyAdmin(TenantScopedAdmin):
+    """Rows only services write: viewable, never added, changed or deleted by hand."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -193,20 +192,16 @@ class NumberSeriesAdmin(TenantScopedAdmin):
         return False
 
 
+@admin.register(NumberSeries)
+class NumberSeriesAdmin(ReadOnlyAdmin):
+    list_display = ["tenant", "series", "next_number", "updated_at"]
+
+
 @admin.register(BilledCharge)
-class BilledChargeAdmin(TenantScopedAdmin):
+class BilledChargeAdmin(ReadOnlyAdmin):
     """What each subscription charge period was billed: read-only, for support and audits."""
 
     list_display = ["subscription", "charge", "kind", "period_start", "period_end", "amount", "invoice"]
     list_filter = ["kind"]
     search_fields = ["subscription__account__number"]
     list_select_related = ["subscription__account", "charge", "invoice"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

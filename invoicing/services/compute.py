@@ -144,16 +144,12 @@ class _Engine:
             unit_price=charge.amount if not tiers else average_unit_price(priced.full_price, quantity),
             numerator=priced.numerator,
             denominator=priced.denominator,
-            period_start=period.start,
-            period_end=period.last_day,
-            subscription_id=sub.id,
-            charge_id=charge.id,
-            tax_category=charge.tax_category or sub.category,
+            **_charge_fields(sub, charge, period),
             explanation={
                 **explain_origin(sub, charge),
+                **_explain_period(period),
                 "timing": charge.timing,
                 "charge_period": charge.period,
-                "period": {"start": str(period.start), "end": str(period.last_day), "days": period.days},
                 "proration": fraction,
                 "convention": self.convention(charge.period),
                 "quantity": str(quantity),
@@ -188,14 +184,10 @@ class _Engine:
             unit_price=charge.amount if priced.full_price == quantity * charge.amount else None,
             numerator=abs(priced.numerator - last.numerator) if priced.denominator == last.denominator else None,
             denominator=priced.denominator if priced.denominator == last.denominator else None,
-            period_start=period.start,
-            period_end=period.last_day,
-            subscription_id=sub.id,
-            charge_id=charge.id,
-            tax_category=charge.tax_category or sub.category,
+            **_charge_fields(sub, charge, period),
             explanation={
                 **explain_origin(sub, charge),
-                "period": {"start": str(period.start), "end": str(period.last_day), "days": period.days},
+                **_explain_period(period),
                 "billed_proration": before,
                 "billed_amount": str(already),
                 "billed_on_invoices": sorted({row.invoice_id for row in priced.billed}),
@@ -356,6 +348,21 @@ class _Engine:
             percent,
             amount,
         )
+
+
+def _charge_fields(sub: SubscriptionData, charge: ChargeData, period: periods.Period) -> dict[str, Any]:
+    """The fields every line of a subscription charge period carries."""
+    return {
+        "period_start": period.start,
+        "period_end": period.last_day,
+        "subscription_id": sub.id,
+        "charge_id": charge.id,
+        "tax_category": charge.tax_category or sub.category,
+    }
+
+
+def _explain_period(period: periods.Period) -> dict[str, Any]:
+    return {"period": {"start": str(period.start), "end": str(period.last_day), "days": period.days}}
 
 
 def invoice_compute(data: BillingInput) -> ComputedInvoice:

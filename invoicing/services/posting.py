@@ -46,36 +46,36 @@ def _revenue(rows: Iterable[tuple[str, Decimal]]) -> dict[str, Decimal]:
     return dict(totals)
 
 
-def invoice_post(*, invoice: Invoice, actor: Any = None) -> LedgerTransaction | None:
-    """Post an issued invoice; None when every leg is zero (nothing to post)."""
-    revenue = _revenue(invoice.lines.values_list("revenue", "amount"))
-    legs = _legs(invoice, invoice.total, revenue, invoice.tax_total, sign=1)
+def _post(
+    invoice: Invoice, document: Invoice | CreditNote, sign: int, kind: str, description: str, actor: Any
+) -> LedgerTransaction | None:
+    """Post `document` (the invoice itself, sign 1, or a credit note on it, sign -1); None when every leg
+    is zero."""
+    revenue = _revenue(document.lines.values_list("revenue", "amount"))
+    legs = _legs(invoice, document.total, revenue, document.tax_total, sign=sign)
     if len(legs) < 2:
         return None
     return ledger_post(
         tenant=invoice.tenant,
-        kind=TransactionKind.INVOICE,
+        kind=kind,
         legs=legs,
-        description=f"Invoice {invoice.display_number} ({invoice.account.number})",
-        reference=f"invoice:{invoice.pk}",
+        description=description,
+        reference=f"{document._meta.model_name}:{document.pk}",
         actor=actor,
     )
+
+
+def invoice_post(*, invoice: Invoice, actor: Any = None) -> LedgerTransaction | None:
+    """Post an issued invoice: receivable debited, revenue per kind and tax payable credited."""
+    description = f"Invoice {invoice.display_number} ({invoice.account.number})"
+    return _post(invoice, invoice, 1, TransactionKind.INVOICE, description, actor)
 
 
 def credit_note_post(*, credit_note: CreditNote, actor: Any = None) -> LedgerTransaction | None:
     """Post the mirror of the credited part of the invoice."""
-    revenue = _revenue(credit_note.lines.values_list("revenue", "amount"))
-    legs = _legs(credit_note.invoice, credit_note.total, revenue, credit_note.tax_total, sign=-1)
-    if len(legs) < 2:
-        return None
-    return ledger_post(
-        tenant=credit_note.tenant,
-        kind=TransactionKind.CREDIT_NOTE,
-        legs=legs,
-        description=f"Credit note {credit_note.display_number} on {credit_note.invoice.display_number}",
-        reference=f"credit_note:{credit_note.pk}",
-        actor=actor,
-    )
+    invoice = credit_note.invoice
+    description = f"Credit note {credit_note.display_number} on {invoice.display_number}"
+    return _post(invoice, credit_note, -1, TransactionKind.CREDIT_NOTE, description, actor)
 
 
 def write_off_post(*, invoice: Invoice, amount: Decimal, actor: Any = None) -> LedgerTransaction:

@@ -33,6 +33,15 @@ from rating.services.subscriptions import (
 
 pytestmark = pytest.mark.django_db
 
+MONTHS = ["28-day", "29-day", "30-day", "31-day"]
+# Service from the 1st to the 14th of a 28-, 29-, 30- and 31-day month, and what those 14 days are worth.
+ENDS = [
+    (date(2023, 2, 1), date(2023, 2, 14), date(2023, 3, 1), D("5.00")),  # 14/28
+    (date(2024, 2, 1), date(2024, 2, 14), date(2024, 3, 1), D("4.83")),  # 14/29 = 4.8276
+    (date(2024, 4, 1), date(2024, 4, 14), date(2024, 5, 1), D("4.67")),  # 14/30 = 4.6667
+    (date(2024, 3, 1), date(2024, 3, 14), date(2024, 4, 1), D("4.52")),  # 14/31 = 4.5161
+]
+
 
 def test_in_advance_bills_the_coming_period_on_its_first_day(operator):
     account = make_postpaid(operator)
@@ -67,7 +76,7 @@ def test_in_arrears_bills_the_period_just_ended(operator):
         (date(2024, 4, 18), date(2024, 5, 1), (13, 30), D("4.33")),  # 10 x 13/30 = 4.3333 -> 4.33
         (date(2024, 3, 18), date(2024, 4, 1), (14, 31), D("4.52")),  # 10 x 14/31 = 4.5161 -> 4.52
     ],
-    ids=["28-day", "29-day", "30-day", "31-day"],
+    ids=MONTHS,
 )
 def test_start_mid_period_in_advance_prorates_the_first_period(operator, start, bill_date, fraction, stub):
     account = make_postpaid(operator)
@@ -82,16 +91,7 @@ def test_start_mid_period_in_advance_prorates_the_first_period(operator, start, 
     assert invoice.total == stub + D("10.00")
 
 
-@pytest.mark.parametrize(
-    ("start", "end", "bill_date", "worth"),
-    [
-        (date(2023, 2, 1), date(2023, 2, 14), date(2023, 3, 1), D("5.00")),  # 14/28
-        (date(2024, 2, 1), date(2024, 2, 14), date(2024, 3, 1), D("4.83")),  # 14/29 = 4.8276
-        (date(2024, 4, 1), date(2024, 4, 14), date(2024, 5, 1), D("4.67")),  # 14/30 = 4.6667
-        (date(2024, 3, 1), date(2024, 3, 14), date(2024, 4, 1), D("4.52")),  # 14/31 = 4.5161
-    ],
-    ids=["28-day", "29-day", "30-day", "31-day"],
-)
+@pytest.mark.parametrize(("start", "end", "bill_date", "worth"), ENDS, ids=MONTHS)
 def test_end_mid_period_credits_the_unused_part_of_an_in_advance_charge(operator, start, end, bill_date, worth):
     account = make_postpaid(operator)
     sub = subscribe(account, monthly_plan(operator, "10.00"), start)
@@ -109,16 +109,7 @@ def test_end_mid_period_credits_the_unused_part_of_an_in_advance_charge(operator
     assert invoice_generate(account=account, bill_date=bill_date) is None  # credited once
 
 
-@pytest.mark.parametrize(
-    ("start", "end", "bill_date", "worth"),
-    [
-        (date(2023, 2, 1), date(2023, 2, 14), date(2023, 3, 1), D("5.00")),
-        (date(2024, 2, 1), date(2024, 2, 14), date(2024, 3, 1), D("4.83")),
-        (date(2024, 4, 1), date(2024, 4, 14), date(2024, 5, 1), D("4.67")),
-        (date(2024, 3, 1), date(2024, 3, 14), date(2024, 4, 1), D("4.52")),
-    ],
-    ids=["28-day", "29-day", "30-day", "31-day"],
-)
+@pytest.mark.parametrize(("start", "end", "bill_date", "worth"), ENDS, ids=MONTHS)
 def test_end_mid_period_in_arrears_bills_the_days_used(operator, start, end, bill_date, worth):
     account = make_postpaid(operator)
     subscribe(account, monthly_plan(operator, "10.00", timing="arrears"), start, end=end)
@@ -140,7 +131,7 @@ def test_end_mid_period_in_arrears_bills_the_days_used(operator, start, end, bil
         # old: 14/31 = 4.52 -> -5.48; new: 20 x 17/31 = 10.9677 -> 10.97
         (date(2024, 3, 1), date(2024, 3, 15), date(2024, 4, 1), D("-5.48"), D("10.97")),
     ],
-    ids=["28-day", "29-day", "30-day", "31-day"],
+    ids=MONTHS,
 )
 def test_plan_change_mid_period_credits_the_old_and_charges_the_new_once(
     operator, start, change, bill_date, credit, new_stub
@@ -171,7 +162,7 @@ def test_plan_change_mid_period_credits_the_old_and_charges_the_new_once(
         (date(2024, 4, 1), (date(2024, 4, 11), date(2024, 4, 20)), date(2024, 5, 1), D("-3.33")),  # 20/30=6.67
         (date(2024, 3, 1), (date(2024, 3, 11), date(2024, 3, 20)), date(2024, 4, 1), D("-3.23")),  # 21/31=6.77
     ],
-    ids=["28-day", "29-day", "30-day", "31-day"],
+    ids=MONTHS,
 )
 def test_pause_mid_period_credits_the_paused_days(operator, start, pause, bill_date, credit):
     account = make_postpaid(operator)
