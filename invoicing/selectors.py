@@ -194,6 +194,7 @@ def _billed(account_ids: list[int]) -> dict[int, list[BilledRow]]:
             "charge_id",
             "applies_to_charge_id",
             "period_start",
+            "period_end",
             "numerator",
             "denominator",
             "full_price",

@@ -66,6 +66,7 @@ class BilledRow:
     charge_id: int
     applies_to_charge_id: int | None
     period_start: date
+    period_end: date
     numerator: int
     denominator: int
     full_price: Decimal

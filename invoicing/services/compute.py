@@ -102,15 +102,22 @@ class _Engine:
         quantity = Decimal(sub.quantity)
         price, tiers = full_period_price(charge, quantity)
         last_start = min(self.bill_date, sub.end or self.bill_date)
-        due = [p for p in grid.periods(sub.start, last_start) if charge.timing == "advance" or p.end <= self.bill_date]
-        seen = {p.start for p in due}
-        # Periods billed earlier but no longer due (a backdated end) are still re-checked.
-        due += [grid.containing(start) for start in billed if start not in seen]
+        # Periods already billed are re-checked as they were billed (their own dates, even if the bill
+        # day moved since); new periods only charge days no billed period covers, so nothing is billed twice.
+        billed_periods = {
+            start: periods.Period(start, rows[0].period_end + timedelta(days=1)) for start, rows in billed.items()
+        }
+        unbilled_service = periods.subtract(intervals, [(p.start, p.end) for p in billed_periods.values()])
+        due = [
+            p
+            for p in grid.periods(sub.start, last_start)
+            if p.start not in billed_periods and (charge.timing == "advance" or p.end <= self.bill_date)
+        ]
         result = []
-        for period in sorted(due):
+        for period in sorted([*due, *billed_periods.values()]):
             rows = billed.get(period.start, [])
             billed_price = rows[0].full_price if rows else price
-            days = periods.service_days(intervals, period)
+            days = periods.service_days(intervals if rows else unbilled_service, period)
             numerator, denominator = periods.proration(days, period, charge.period, self.account.thirty_day_months)
             exact = prorate(billed_price, numerator, denominator)
             worth = self.money.round(exact)

@@ -15,7 +15,7 @@ Conventions (see docs/invoicing.md):
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -135,24 +135,29 @@ def charge_grid(charge_period: str, cycle_period: str, bill_day: int, first_serv
     raise ValueError(f"unknown charge period {charge_period!r}")
 
 
+def subtract(intervals: Sequence[tuple[date, date]], cuts: Iterable[tuple[date, date]]) -> list[tuple[date, date]]:
+    """[from, to) intervals minus the [from, to) cuts."""
+    result = list(intervals)
+    for cut_start, cut_stop in sorted(cuts):
+        kept: list[tuple[date, date]] = []
+        for a, b in result:
+            if cut_stop <= a or cut_start >= b:
+                kept.append((a, b))
+                continue
+            if a < cut_start:
+                kept.append((a, cut_start))
+            if cut_stop < b:
+                kept.append((cut_stop, b))
+        result = kept
+    return result
+
+
 def service_intervals(
     start: date, end: date | None, pauses: Sequence[tuple[date, date | None]] = ()
 ) -> list[tuple[date, date]]:
     """Days in service as [from, to) intervals: [start, end] minus the paused days."""
-    intervals = [(start, end + timedelta(days=1) if end else date.max)]
-    for pause_start, pause_end in sorted(pauses):
-        pause_stop = pause_end + timedelta(days=1) if pause_end else date.max
-        cut: list[tuple[date, date]] = []
-        for a, b in intervals:
-            if pause_stop <= a or pause_start >= b:
-                cut.append((a, b))
-                continue
-            if a < pause_start:
-                cut.append((a, pause_start))
-            if pause_stop < b:
-                cut.append((pause_stop, b))
-        intervals = cut
-    return intervals
+    whole = [(start, end + timedelta(days=1) if end else date.max)]
+    return subtract(whole, [(a, b + timedelta(days=1) if b else date.max) for a, b in pauses])
 
 
 def service_days(intervals: Sequence[tuple[date, date]], period: Period) -> int:

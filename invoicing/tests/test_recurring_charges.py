@@ -341,3 +341,18 @@ def test_a_later_catalog_price_change_never_reprices_a_billed_period(operator):
 
     # The credit re-prorates the 10.00 billed, not the new price: 10 x 14/31 = 4.52 - 10.00.
     assert amounts(invoice) == [("proration_credit", D("-5.48"))]
+
+
+def test_moving_the_bill_day_never_bills_a_day_twice(operator):
+    account = make_postpaid(operator)
+    subscribe(account, monthly_plan(operator, "10.00"), date(2024, 3, 1))
+    bill(account, date(2024, 3, 1))  # 1..31 March
+    account.billing_cycle = make_cycle(operator, bill_day=15)
+    account.save()
+
+    invoice = bill(account, date(2024, 4, 15))
+
+    # [15 Mar, 15 Apr) is 31 days, of which 15..31 March were billed: 1..14 April = 14/31 = 4.52; then
+    # the new cycle's period from 15 April in advance.
+    assert amounts(invoice) == [("recurring", D("4.52")), ("recurring", D("10.00"))]
+    assert invoice.lines.order_by("position").last().period_end == date(2024, 5, 14)
