@@ -45,7 +45,9 @@ def tenant_admin_group() -> Group:
     group, created = Group.objects.get_or_create(name="Tenant administrators")
     if created:
         group.permissions.set(
-            Permission.objects.filter(content_type__app_label__in=["accounts", "rating", "invoicing", "dunning"])
+            Permission.objects.filter(
+                content_type__app_label__in=["accounts", "rating", "invoicing", "payments", "dunning"]
+            )
         )
     return group
 

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "accounts",
     "rating",
     "invoicing",
+    "invoicing.payments",
     "dunning",
     "selfcare",
 ]
@@ -129,6 +130,11 @@ STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+# A call that takes longer leaves its payment "unknown" until the reconciliation job asks again.
+STRIPE_TIMEOUT_SECONDS = float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "20"))
+STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2"))
+# Where Stripe Checkout sends the customer back to (the portal's public address).
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000")
 
 # Celery: Redis in production; eager in-process when no broker is configured.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
@@ -140,7 +146,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "payments-auto-pay-due": {"task": "payments.auto_pay_run_due_task", "schedule": 3600.0},
+    "payments-reconcile-unknown": {"task": "payments.payments_reconcile_unknown_task", "schedule": 900.0},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -22,6 +22,7 @@ from .lifecycle import (
     invoice_issue,
     invoice_mark_overdue,
     invoice_mark_paid,
+    invoice_payment_reverse,
     invoice_write_off,
 )
 
@@ -35,6 +36,7 @@ __all__ = [
     "invoice_mark_overdue",
     "invoice_mark_paid",
     "invoice_one_off_create",
+    "invoice_payment_reverse",
     "invoice_preview",
     "invoice_write_off",
     "invoices_generate",

@@ -1,0 +1,8 @@
+"""placeholder"""
+
+import pytest
+
+
+@pytest.fixture
+def fake_stripe():
+    yield None
