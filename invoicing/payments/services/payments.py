@@ -184,9 +184,9 @@ def payment_succeed(
             .select_related("tenant", "account", "currency", "unit")
             .get(pk=payment.pk)
         )
-        if locked.status not in UNSETTLED_STATUSES:
-            if locked.status == S.FAILED:
-                raise PaymentRefused(f"Payment {locked.uuid} failed; a new payment is needed, not a success.")
+        # A failed PaymentIntent can still succeed later (the customer completes it): money that
+        # arrived is always recorded. Anything already received is left as it is.
+        if locked.status not in (*UNSETTLED_STATUSES, S.FAILED):
             return locked
         before = locked.status
         invoices = open_invoices_locked(locked.account) if locked.purpose == PaymentPurpose.INVOICE else {}
@@ -206,7 +206,13 @@ def payment_succeed(
         )
         allocation_rows(locked, plan, AllocationSource.RECEIPT, locked.ledger_transaction, actor)
         locked.save()
-        event(locked, "succeeded", before, actor, allocated=allocated, credit=locked.unallocated, **(detail or {}))
+        event(
+            locked,
+            "succeeded",
+            before,
+            actor,
+            **{**(detail or {}), "allocated": allocated, "credit": locked.unallocated},
+        )
         audit_record(
             action="payment.succeed",
             obj=locked,
@@ -233,7 +239,7 @@ def payment_fail(
         locked.failure_code = (code or "failed")[:60]
         locked.failure_reason = (reason or code or "Failed at the gateway")[:255]
         locked.save()
-        event(locked, "failed", before, actor, code=locked.failure_code, reason=locked.failure_reason, **(detail or {}))
+        event(locked, "failed", before, actor, **{**(detail or {}), "code": code, "reason": locked.failure_reason})
         return locked
 
 
