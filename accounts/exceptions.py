@@ -30,6 +30,13 @@ class PocketNotUsable(BillingError):
     http_status = 409
 
 
+class InvalidState(BillingError):
+    """The object's saved state does not allow this change (e.g. reopening a closed account)."""
+
+    code = "invalid_state"
+    http_status = 409
+
+
 class LedgerImbalance(BillingError):
     code = "ledger_imbalance"
 

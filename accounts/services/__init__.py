@@ -1,7 +1,14 @@
 """Every write the accounts domain does, one function per use case (see docs/architecture.md)."""
 
-from .audit import audit_record
-from .customers import account_open, customer_create
+from .audit import apply_changes, audit_record
+from .customers import (
+    account_open,
+    account_status_set,
+    account_update,
+    customer_create,
+    customer_delete,
+    customer_update,
+)
 from .ledger import (
     Leg,
     ledger_post,
@@ -18,8 +25,13 @@ from .ledger import (
 __all__ = [
     "Leg",
     "account_open",
+    "account_status_set",
+    "account_update",
+    "apply_changes",
     "audit_record",
     "customer_create",
+    "customer_delete",
+    "customer_update",
     "ledger_post",
     "ledger_system_account",
     "ledger_transaction_reverse",
