@@ -1,7 +1,14 @@
 """Every write the accounts domain does, one function per use case (see docs/architecture.md)."""
 
 from .audit import audit_record
-from .customers import account_open, customer_create
+from .customers import (
+    account_open,
+    account_reactivate,
+    account_skip_dunning_set,
+    account_suspend,
+    account_update,
+    customer_create,
+)
 from .ledger import (
     Leg,
     ledger_post,
@@ -18,6 +25,10 @@ from .ledger import (
 __all__ = [
     "Leg",
     "account_open",
+    "account_reactivate",
+    "account_skip_dunning_set",
+    "account_suspend",
+    "account_update",
     "audit_record",
     "customer_create",
     "ledger_post",
