@@ -53,3 +53,10 @@ class IdempotencyConflict(BillingError):
 class TenantMismatch(BillingError):
     code = "tenant_mismatch"
     http_status = 403
+
+
+class InvalidAccountState(BillingError):
+    """The account's saved state does not allow the transition (e.g. reactivating a closed account)."""
+
+    code = "invalid_account_state"
+    http_status = 409

@@ -62,3 +62,16 @@ def tenant_in_scope(user: Any, tenant: Any) -> bool:
     if sees_everything(user):
         return True
     return bool(user.tenant_id and tenant is not None and tenant.path.startswith(user.tenant.path))
+
+
+def scope_queryset_with_ancestors(queryset: models.QuerySet[M], user: Any) -> models.QuerySet[M]:
+    """Like `scope_queryset`, plus the rows of the tenants above the user's: what a reseller inherits
+    (e.g. the operator's catalog products its accounts may subscribe to), never a sibling's rows."""
+    if sees_everything(user):
+        return queryset
+    if not user or not user.is_authenticated or not user.tenant_id or not user.is_staff:
+        return queryset.none()
+    lookup = tenant_lookup_for(queryset.model)
+    ancestor_ids = [int(pk) for pk in user.tenant.path.strip("/").split("/") if pk]
+    prefix = f"{lookup}__" if lookup else ""
+    return queryset.filter(subtree_q(queryset.model, user.tenant) | Q(**{f"{prefix}pk__in": ancestor_ids}))

@@ -21,6 +21,7 @@ from accounts.models import BillingAccount, Customer, LedgerEntry, LedgerTransac
 from accounts.models.ledger import LedgerAccountKind, TransactionKind
 from accounts.services import (
     account_open,
+    account_skip_dunning_set,
     account_status_set,
     account_update,
     customer_create,
@@ -140,10 +141,13 @@ class BillingAccountViewSet(
         terms = dict(changes.validated_data)
         new_status = terms.pop("status", None)
         reason = terms.pop("reason", "")
-        # Terms and status are two services; one PATCH commits both or neither.
+        skip_dunning = terms.pop("skip_dunning", None)
+        # Terms, dunning flag and status are separate services; one PATCH commits all or none.
         with transaction.atomic():
             if terms:
-                account = account_update(account=account, actor=request.user, **terms)
+                account = account_update(account=account, changes=terms, actor=request.user)
+            if skip_dunning is not None:
+                account_skip_dunning_set(account=account, skip=skip_dunning, actor=request.user)
             if new_status:
                 account = account_status_set(account=account, status=new_status, actor=request.user, reason=reason)
         return Response(self.get_serializer(account).data)

@@ -3,7 +3,10 @@
 from .audit import apply_changes, audit_record
 from .customers import (
     account_open,
+    account_reactivate,
+    account_skip_dunning_set,
     account_status_set,
+    account_suspend,
     account_update,
     customer_create,
     customer_delete,
@@ -25,7 +28,10 @@ from .ledger import (
 __all__ = [
     "Leg",
     "account_open",
+    "account_reactivate",
+    "account_skip_dunning_set",
     "account_status_set",
+    "account_suspend",
     "account_update",
     "apply_changes",
     "audit_record",

@@ -1,4 +1,9 @@
-"""Customer and account use cases."""
+"""Customer and account use cases: create, open, update, and the account's status transitions.
+
+Every write locks the account row first and checks the saved state after the lock; each change that
+did something appends an audit event (who, before, after) in the same transaction. Repeating a
+transition that already happened (suspending a suspended account) changes nothing and audits nothing.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,18 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 
-from accounts.exceptions import InvalidState
-from accounts.models import BillingAccount, BillingCycle, Customer, Tenant, Unit
+from accounts.exceptions import InvalidAccountState, InvalidAmount, InvalidState
+from accounts.locks import ledger_accounts_lock
+from accounts.models import BillingAccount, BillingCycle, Customer, LedgerAccountKind, Tenant, Unit
 from accounts.models.customers import AccountStatus, PaymentMode
-from accounts.money import to_decimal
 
 from .audit import apply_changes, audit_record
 from .ledger import MAIN_POCKET, wallet_open
+
+# What the back office and the API may change on an open account; the currency and customer never move.
+ACCOUNT_EDITABLE_FIELDS = frozenset({"name", "billing_cycle", "payment_terms_days", "payment_mode", "credit_limit"})
 
 
 def customer_create(*, tenant: Tenant, number: str, name: str, actor: Any = None, **fields: Any) -> Customer:
@@ -118,35 +126,6 @@ def customer_delete(*, customer: Customer, actor: Any = None) -> None:
         locked.delete()
 
 
-def account_update(
-    *,
-    account: BillingAccount,
-    actor: Any = None,
-    name: str | None = None,
-    credit_limit: Decimal | None = None,
-    payment_terms_days: int | None = None,
-    skip_dunning: bool | None = None,
-) -> BillingAccount:
-    """Change an account's terms; None leaves a field as it is. Locks the account row; audited.
-
-    Lowering the credit limit below what a postpaid pocket already owes is allowed: the debt stays,
-    further debits are refused until the balance is back above the new floor.
-    """
-    requested = {
-        "name": name,
-        "credit_limit": None if credit_limit is None else to_decimal(credit_limit),
-        "payment_terms_days": payment_terms_days,
-        "skip_dunning": skip_dunning,
-    }
-    changes = {field: value for field, value in requested.items() if value is not None}
-    with transaction.atomic():
-        locked = BillingAccount.objects.select_for_update().get(pk=account.pk)
-        if locked.status == AccountStatus.CLOSED and changes:
-            raise InvalidState(f"Account {locked.number} is closed; its terms cannot change.", code="account_closed")
-        _save_changes(locked, changes, action="account.update", actor=actor)
-        return locked
-
-
 def account_status_set(*, account: BillingAccount, status: str, actor: Any = None, reason: str = "") -> BillingAccount:
     """Move an account to `status` (active <-> suspended, either -> closed; closed is final).
 
@@ -167,3 +146,111 @@ def account_status_set(*, account: BillingAccount, status: str, actor: Any = Non
             action="account.status", obj=locked, actor=actor, before=before, after={"status": status, "reason": reason}
         )
         return locked
+
+
+def _account_lock(account: BillingAccount) -> BillingAccount:
+    return BillingAccount.objects.select_for_update().select_related("customer").get(pk=account.pk)
+
+
+def _audit_value(value: Any) -> Any:
+    """A JSON-friendly form of a field value for the audit trail (related rows by pk, Decimals as text)."""
+    if isinstance(value, models.Model):
+        return value.pk
+    if value is None or isinstance(value, (bool, int)):
+        return value
+    return str(value)
+
+
+def floor_refusal(*, account: BillingAccount, payment_mode: str, credit_limit: Decimal, balance: Decimal) -> str | None:
+    """Why these terms cannot apply to an account whose main pocket holds `balance`, or None if they can."""
+    floor = Decimal("0") if payment_mode == PaymentMode.PREPAID else -credit_limit
+    if balance >= floor:
+        return None
+    return (
+        f"The main pocket is at {balance.normalize():f} {account.currency.code}; these terms would put its floor "
+        f"at {floor.normalize():f}. Settle the balance first."
+    )
+
+
+def account_update(*, account: BillingAccount, changes: dict[str, Any], actor: Any = None) -> BillingAccount:
+    """Change an account's terms (see ACCOUNT_EDITABLE_FIELDS) and audit before/after.
+
+    Locks the account, then its main pocket, and refuses (InvalidAmount, nothing changed) a payment
+    mode or credit limit whose floor would sit above the main pocket's current balance: the ledger
+    promises a pocket is never below its floor.
+    """
+    unknown = set(changes) - ACCOUNT_EDITABLE_FIELDS
+    if unknown:
+        raise InvalidAccountState(f"These account fields cannot be changed here: {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        locked = _account_lock(account)
+        before = {name: _audit_value(getattr(locked, name)) for name in changes}
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        locked.full_clean(exclude=["tenant"])
+        main = locked.ledger_accounts.filter(kind=LedgerAccountKind.POCKET, code=MAIN_POCKET).first()
+        if main is not None:
+            balance = ledger_accounts_lock([main.pk])[main.pk].balance
+            refusal = floor_refusal(
+                account=locked, payment_mode=locked.payment_mode, credit_limit=locked.credit_limit, balance=balance
+            )
+            if refusal:
+                raise InvalidAmount(refusal, code="floor_above_balance")
+        locked.save()
+        after = {name: _audit_value(getattr(locked, name)) for name in changes}
+        if before != after:
+            audit_record(action="account.update", obj=locked, actor=actor, before=before, after=after)
+        return locked
+
+
+def _account_transition(
+    *, account: BillingAccount, field: str, value: Any, allowed_from: set[str] | None, action: str, actor: Any
+) -> bool:
+    with transaction.atomic():
+        locked = _account_lock(account)
+        current = getattr(locked, field)
+        if current == value:
+            return False
+        if allowed_from is not None and locked.status not in allowed_from:
+            raise InvalidAccountState(f"Account {locked.number} is {locked.get_status_display().lower()}.")
+        setattr(locked, field, value)
+        locked.save(update_fields=[field])
+        audit_record(action=action, obj=locked, actor=actor, before={field: current}, after={field: value})
+        setattr(account, field, value)
+        return True
+
+
+def account_suspend(*, account: BillingAccount, actor: Any = None) -> bool:
+    """Suspend an active account. Returns False (nothing done) when it already is; a closed one is refused."""
+    return _account_transition(
+        account=account,
+        field="status",
+        value=AccountStatus.SUSPENDED,
+        allowed_from={AccountStatus.ACTIVE},
+        action="account.suspend",
+        actor=actor,
+    )
+
+
+def account_reactivate(*, account: BillingAccount, actor: Any = None) -> bool:
+    """Reactivate a suspended account. Returns False when it is already active; a closed one is refused."""
+    return _account_transition(
+        account=account,
+        field="status",
+        value=AccountStatus.ACTIVE,
+        allowed_from={AccountStatus.SUSPENDED},
+        action="account.reactivate",
+        actor=actor,
+    )
+
+
+def account_skip_dunning_set(*, account: BillingAccount, skip: bool, actor: Any = None) -> bool:
+    """Exclude the account from (or return it to) dunning. Returns False when it already was so."""
+    return _account_transition(
+        account=account,
+        field="skip_dunning",
+        value=skip,
+        allowed_from=None,
+        action="account.skip_dunning" if skip else "account.resume_dunning",
+        actor=actor,
+    )
