@@ -24,8 +24,10 @@ from .ledger import (
     wallet_open,
     wallets_consume,
 )
+from .staff import TENANT_ADMIN_GROUP, tenant_admin_group_sync
 
 __all__ = [
+    "TENANT_ADMIN_GROUP",
     "Leg",
     "account_open",
     "account_reactivate",
@@ -43,6 +45,7 @@ __all__ = [
     "ledger_transaction_reverse",
     "pocket_transfer",
     "pockets_expire",
+    "tenant_admin_group_sync",
     "wallet_credit",
     "wallet_debit",
     "wallet_open",
