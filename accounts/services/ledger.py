@@ -477,3 +477,22 @@ def ledger_transaction_reverse(*, txn: LedgerTransaction, reason: str, actor: An
         )
         audit_record(action="ledger.reverse", obj=txn, actor=actor, after={"reversal": reversal.pk, "reason": reason})
         return reversal
+
+
+def account_receivable(*, account: BillingAccount) -> LedgerAccount:
+    """The billing account's own receivable ledger account in its currency; created once.
+
+    Issued invoices debit it, credit notes and payments credit it, so its balance is minus what the
+    customer owes. No floor applies (it is not a pocket).
+    """
+    lookup = {"tenant_id": account.tenant_id, "billing_account": account, "kind": LedgerAccountKind.RECEIVABLE}
+    found = LedgerAccount.objects.filter(**lookup, unit_id=account.currency_id).first()
+    if found:
+        return found
+    with transaction.atomic():
+        # Serialise concurrent first invoices of one account on the account row (no unique index covers it).
+        BillingAccount.objects.select_for_update().filter(pk=account.pk).first()
+        found = LedgerAccount.objects.filter(**lookup, unit_id=account.currency_id).first()
+        return found or LedgerAccount.objects.create(
+            **lookup, unit_id=account.currency_id, code="receivable", name=f"Receivable {account.number}"
+        )

@@ -174,6 +174,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AccountStatusEnum": "accounts.models.customers.AccountStatus",
         "SubscriptionStatusEnum": "rating.models.subscriptions.SubscriptionStatus",
+        "InvoiceStatusEnum": "invoicing.models.invoices.InvoiceStatus",
+        "InvoiceKindEnum": "invoicing.models.invoices.InvoiceKind",
+        "InvoiceLineKindEnum": "invoicing.models.invoices.LineKind",
+        "CustomerKindEnum": "accounts.models.customers.CustomerKind",
     },
 }
 

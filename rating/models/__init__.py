@@ -1,7 +1,13 @@
 """Models of the rating app: the catalog, tariffs and subscriptions (usage and runs arrive with their issues)."""
 
 from .catalog import BillingTiming, Charge, ChargeKind, ChargePeriod, ChargeTier, PricePlan, Product, QuantityPricing
-from .subscriptions import ServiceIdentifier, ServiceIdentifierKind, Subscription, SubscriptionStatus
+from .subscriptions import (
+    ServiceIdentifier,
+    ServiceIdentifierKind,
+    Subscription,
+    SubscriptionPause,
+    SubscriptionStatus,
+)
 from .tariffs import Holiday, RoundingMethod, Tariff, TariffRateStep, TimeBand
 from .usage import RatedUsage
 
@@ -20,6 +26,7 @@ __all__ = [
     "ServiceIdentifier",
     "ServiceIdentifierKind",
     "Subscription",
+    "SubscriptionPause",
     "SubscriptionStatus",
     "Tariff",
     "TariffRateStep",

@@ -1,0 +1,43 @@
+"""Every write of invoicing, one function per use case; the engine and date math are pure modules.
+
+- `periods` (date math), `pricing` (prices, rounding, tax), `compute` (the engine), `billing_data`
+  (its plain input and output) - no database access;
+- `generate` (draft invoices for a batch of accounts, the preview, one-off charges and invoices),
+  `lifecycle` (transitions), `credit_notes`, `numbering`, `posting` (ledger).
+"""
+
+from .credit_notes import credit_note_create
+from .generate import (
+    OneOffItem,
+    invoice_generate,
+    invoice_one_off_create,
+    invoice_preview,
+    invoices_generate,
+    invoices_write,
+    one_off_charge_create,
+)
+from .lifecycle import (
+    invoice_approve,
+    invoice_cancel,
+    invoice_issue,
+    invoice_mark_overdue,
+    invoice_mark_paid,
+    invoice_write_off,
+)
+
+__all__ = [
+    "OneOffItem",
+    "credit_note_create",
+    "invoice_approve",
+    "invoice_cancel",
+    "invoice_generate",
+    "invoice_issue",
+    "invoice_mark_overdue",
+    "invoice_mark_paid",
+    "invoice_one_off_create",
+    "invoice_preview",
+    "invoice_write_off",
+    "invoices_generate",
+    "invoices_write",
+    "one_off_charge_create",
+]
