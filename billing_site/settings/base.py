@@ -187,6 +187,11 @@ SPECTACULAR_SETTINGS = {
         "InvoiceKindEnum": "invoicing.models.invoices.InvoiceKind",
         "InvoiceLineKindEnum": "invoicing.models.invoices.LineKind",
         "CustomerKindEnum": "accounts.models.customers.CustomerKind",
+        "PaymentStatusEnum": "invoicing.payments.models.payments.PaymentStatus",
+        "RefundStatusEnum": "invoicing.payments.models.payments.RefundStatus",
+        "GatewayEnum": "invoicing.payments.models.payments.Gateway",
+        "OfflineGatewayEnum": "invoicing.payments.models.payments.OFFLINE_GATEWAY_CHOICES",
+        "MatchStatusEnum": "invoicing.payments.models.statements.MatchStatus",
     },
 }
 

@@ -10,6 +10,7 @@ from .gateway import (
     WebhookEvent,
 )
 from .payments import (
+    OFFLINE_GATEWAY_CHOICES,
     OFFLINE_GATEWAYS,
     RECEIVED_STATUSES,
     UNSETTLED_STATUSES,
@@ -36,6 +37,7 @@ from .statements import (
 
 __all__ = [
     "OFFLINE_GATEWAYS",
+    "OFFLINE_GATEWAY_CHOICES",
     "RECEIVED_STATUSES",
     "REVIEW_STATUSES",
     "UNSETTLED_STATUSES",

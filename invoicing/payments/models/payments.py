@@ -28,6 +28,7 @@ class Gateway(models.TextChoices):
 
 
 OFFLINE_GATEWAYS = (Gateway.BANK_TRANSFER, Gateway.CASH, Gateway.CHEQUE)
+OFFLINE_GATEWAY_CHOICES = [(g.value, g.label) for g in OFFLINE_GATEWAYS]
 
 
 class PaymentMethod(models.TextChoices):
