@@ -14,11 +14,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 from accounts.models import BillingAccount
 from accounts.tenancy import scope_queryset
+from invoicing.models import Invoice, InvoiceKind
+from invoicing.services.lifecycle import OPEN_STATUSES
 
 from .models import RECEIVED_STATUSES, REVIEW_STATUSES, BankStatementLine, Direction, Gateway, Payment, PaymentStatus
 
@@ -110,6 +112,16 @@ def accounts_with_failed_payments(*, since: datetime | None = None) -> QuerySet[
     """Accounts with a failed payment (updated since `since`): the input dunning reads."""
     ids = failed_payments(since=since).values("account_id")
     return BillingAccount.objects.filter(pk__in=ids)
+
+
+def allocation_candidates(*, payment: Payment) -> list[Invoice]:
+    """The invoices a payment could be allocated to: the account's open invoices and those it pays now."""
+    allocated = payment.allocations.values("invoice_id")
+    return list(
+        Invoice.objects.filter(account_id=payment.account_id, kind=InvoiceKind.INVOICE)
+        .filter(Q(status__in=OPEN_STATUSES) | Q(pk__in=allocated))
+        .order_by("pk")
+    )
 
 
 def payments_for_account(*, account: BillingAccount) -> QuerySet[Payment]:

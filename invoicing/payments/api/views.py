@@ -201,17 +201,7 @@ class StatementViewSet(TenantScopedViewSetMixin, mixins.CreateModelMixin, viewse
             tenant = Tenant.objects.get(pk=data["tenant"]) if data.get("tenant") else request.user.tenant
             if tenant is None or not tenant_in_scope(request.user, tenant):
                 raise PermissionDenied("Import statements for your own tenant or one below it.")
-            layout = CsvLayout(
-                date=data["date_column"],
-                amount=data["amount_column"],
-                currency=data["currency_column"],
-                reference=data["reference_column"],
-                counterparty=data["counterparty_column"],
-                bank_ref=data["id_column"],
-                delimiter=data["delimiter"],
-                date_format=data["date_format"],
-                decimal_comma=data["decimal_comma"],
-            )
+            layout = CsvLayout.from_form(data)
             upload = data["file"]
             statement = bank_statement_import(
                 tenant=tenant,

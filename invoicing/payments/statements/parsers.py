@@ -53,6 +53,21 @@ class CsvLayout:
     date_format: str = "%Y-%m-%d"
     decimal_comma: bool = False
 
+    @classmethod
+    def from_form(cls, data: dict[str, Any]) -> CsvLayout:
+        """From the upload form's fields (admin and API): date_column, amount_column, ... id_column."""
+        return cls(
+            date=data["date_column"],
+            amount=data["amount_column"],
+            currency=data["currency_column"],
+            reference=data["reference_column"],
+            counterparty=data["counterparty_column"],
+            bank_ref=data.get("id_column") or "id",
+            delimiter=data["delimiter"],
+            date_format=data["date_format"],
+            decimal_comma=data["decimal_comma"],
+        )
+
 
 def _digest_refs(lines: list[dict[str, Any]]) -> None:
     """Give lines without a bank id one made of their content and their rank among equal lines."""
