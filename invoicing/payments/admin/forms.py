@@ -114,6 +114,11 @@ class RefundForm(forms.Form):
     reason = forms.CharField(max_length=255)
 
 
+class ReturnForm(forms.Form):
+    reason = forms.CharField(max_length=255, help_text="As the bank gave it, e.g. insufficient funds, account closed.")
+    code = forms.CharField(max_length=60, initial="returned", help_text="The bank's return code, e.g. AC04, MS03.")
+
+
 class StatementUploadForm(forms.Form):
     file = forms.FileField()
     format = forms.ChoiceField(choices=StatementFormat.choices)

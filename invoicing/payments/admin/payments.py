@@ -21,12 +21,12 @@ from accounts.exceptions import BillingError
 from accounts.money import MoneyError
 from invoicing.admin import ReadOnlyAdmin, ReadOnlyInline
 from invoicing.payments import selectors
-from invoicing.payments.models import Payment, PaymentAllocation, PaymentEvent, Refund, WebhookEvent
-from invoicing.payments.services import payment_allocations_set, payment_record_offline
+from invoicing.payments.models import OFFLINE_GATEWAYS, Payment, PaymentAllocation, PaymentEvent, Refund, WebhookEvent
+from invoicing.payments.services import payment_allocations_set, payment_record_offline, payment_return
 from invoicing.payments.services.allocation import net_allocations
 from invoicing.payments.services.execute import refund_request
 
-from .forms import AllocationForm, ManualPaymentForm, RefundForm
+from .forms import AllocationForm, ManualPaymentForm, RefundForm, ReturnForm
 
 FORM_TEMPLATE = "admin/payments/form.html"
 
@@ -93,6 +93,7 @@ class PaymentAdmin(ReadOnlyAdmin):
             path("reconciliation/", view(self.reconciliation_view), name="payments_reconciliation"),
             path("<path:object_id>/allocations/", view(self.allocations_view), name="payments_payment_allocations"),
             path("<path:object_id>/refund/", view(self.refund_view), name="payments_payment_refund"),
+            path("<path:object_id>/returned/", view(self.return_view), name="payments_payment_return"),
             *super().get_urls(),
         ]
 
@@ -114,7 +115,11 @@ class PaymentAdmin(ReadOnlyAdmin):
             return "-"
         allocate = reverse("admin:payments_payment_allocations", args=[obj.pk])
         refund = reverse("admin:payments_payment_refund", args=[obj.pk])
-        return format_html('<a href="{}">Edit allocations</a> &middot; <a href="{}">Refund</a>', allocate, refund)
+        links = format_html('<a href="{}">Edit allocations</a> &middot; <a href="{}">Refund</a>', allocate, refund)
+        if obj.gateway in OFFLINE_GATEWAYS:
+            returned = reverse("admin:payments_payment_return", args=[obj.pk])
+            links += format_html(' &middot; <a href="{}">Returned by the bank</a>', returned)
+        return links
 
     def _payment(self, request: HttpRequest, object_id: str) -> Payment:
         payment = self.get_object(request, object_id)
@@ -199,6 +204,21 @@ class PaymentAdmin(ReadOnlyAdmin):
             f"Refundable: {payment.refundable:.2f} {payment.currency.code}. Credit goes first, then invoices re-open."
         )
         return form_page(request, self, f"Refund {payment}", form, intro=intro, submit="Refund")
+
+    def return_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """A bounced cheque or returned transfer: take back what it paid, fail it with the bank's reason."""
+        payment = self._payment(request, object_id)
+        form = ReturnForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                payment_return(payment=payment, actor=request.user, **form.cleaned_data)
+            except (BillingError, MoneyError) as exc:
+                refused(request, form, exc)
+            else:
+                messages.success(request, "Payment returned: its invoices are open again, dunning will see it.")
+                return self._back(payment)
+        intro = f"Takes back {money(payment, payment.refundable)}: the customer's credit first, then its invoices."
+        return form_page(request, self, f"Returned by the bank: {payment}", form, intro=intro, submit="Mark returned")
 
     def reconciliation_view(self, request: HttpRequest) -> HttpResponse:
         """Per day and gateway: received vs allocated vs left as credit vs unmatched bank lines."""

@@ -124,6 +124,11 @@ class RefundRequestSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=255)
 
 
+class ReturnSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=255)
+    code = serializers.CharField(max_length=60, default="returned")
+
+
 class StatementLineSerializer(serializers.ModelSerializer):
     invoice = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
     account = serializers.SlugRelatedField(slug_field="uuid", read_only=True)

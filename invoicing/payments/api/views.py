@@ -29,7 +29,7 @@ from invoicing.payments.models import (
     PaymentAllocation,
     PaymentMethod,
 )
-from invoicing.payments.services import payment_allocations_set, payment_record_offline
+from invoicing.payments.services import payment_allocations_set, payment_record_offline, payment_return
 from invoicing.payments.services.execute import refund_request
 from invoicing.payments.services.stripe_flows import stripe_payment_start
 from invoicing.payments.statements.parsers import CsvLayout
@@ -157,6 +157,19 @@ class PaymentViewSet(TenantScopedViewSetMixin, mixins.CreateModelMixin, viewsets
         def handler() -> Response:
             data = self._form(s.RefundRequestSerializer, request)
             refund = refund_request(payment=payment, amount=data["amount"], reason=data["reason"], actor=request.user)
+            return Response(s.RefundSerializer(refund).data, status=status.HTTP_201_CREATED)
+
+        return idempotent(request, handler)
+
+    @money_post(s.ReturnSerializer, s.RefundSerializer, refused="Not a received offline payment.")
+    @action(detail=True, methods=["post"], url_path="returned")
+    def returned(self, request: Request, uuid: str | None = None) -> Response:
+        """A bounced cheque or returned transfer: what it paid is taken back, the payment fails."""
+        payment = self.get_object()
+
+        def handler() -> Response:
+            data = self._form(s.ReturnSerializer, request)
+            refund = payment_return(payment=payment, actor=request.user, **data)
             return Response(s.RefundSerializer(refund).data, status=status.HTTP_201_CREATED)
 
         return idempotent(request, handler)

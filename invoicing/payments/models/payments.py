@@ -187,6 +187,7 @@ class PaymentAllocation(models.Model):
 class RefundKind(models.TextChoices):
     REFUND = "refund", "Refund"
     CHARGEBACK = "chargeback", "Chargeback"
+    RETURN = "return", "Returned by the bank (bounced transfer or cheque)"
 
 
 class RefundStatus(models.TextChoices):
@@ -198,7 +199,8 @@ class RefundStatus(models.TextChoices):
 
 
 class Refund(models.Model):
-    """Money going back to the payer: a refund we send, or a chargeback the card network takes."""
+    """Money going back to the payer: a refund we send, a chargeback the card network takes, or a
+    transfer or cheque the bank returned."""
 
     tenant_lookup = "payment__tenant"
 

@@ -15,7 +15,7 @@ from .payments import (
     payment_record_offline,
     payment_succeed,
 )
-from .refunds import payment_charge_back, refund_create, refund_fail, refund_succeed
+from .refunds import payment_charge_back, payment_return, refund_create, refund_fail, refund_succeed
 
 __all__ = [
     "account_credit_apply",
@@ -26,6 +26,7 @@ __all__ = [
     "payment_mark_started",
     "payment_mark_unknown",
     "payment_record_offline",
+    "payment_return",
     "payment_succeed",
     "refund_create",
     "refund_fail",

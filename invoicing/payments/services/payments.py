@@ -185,8 +185,9 @@ def payment_succeed(
             .get(pk=payment.pk)
         )
         # A failed PaymentIntent can still succeed later (the customer completes it): money that
-        # arrived is always recorded. Anything already received is left as it is.
-        if locked.status not in (*UNSETTLED_STATUSES, S.FAILED):
+        # arrived is always recorded. Anything received before (even if since returned) is left as is.
+        never_received = locked.status == S.FAILED and locked.ledger_transaction_id is None
+        if locked.status not in UNSETTLED_STATUSES and not never_received:
             return locked
         before = locked.status
         invoices = open_invoices_locked(locked.account) if locked.purpose == PaymentPurpose.INVOICE else {}

@@ -221,5 +221,44 @@ def payment_charge_back(
         return refund
 
 
+def payment_return(*, payment: Payment, reason: str, code: str = "returned", actor: Any = None) -> Refund:
+    """A transfer or cheque recorded as received came back (bounced cheque, returned SEPA transfer):
+    everything it brought is taken back - credit first, then its allocations - and the payment is
+    failed with the bank's reason, so dunning sees it. Idempotent: a payment returned stays returned."""
+    if not reason.strip():
+        raise RefundRefused("A returned payment needs the bank's reason.", code="reason_required")
+    with transaction.atomic():
+        locked = _payment_locked(payment)
+        existing = locked.refunds.filter(kind=RefundKind.RETURN).first()
+        if existing is not None:
+            return existing
+        if locked.gateway not in OFFLINE_GATEWAYS or locked.status not in RECEIVED_STATUSES:
+            raise RefundRefused("Only a received bank transfer, cash or cheque payment can come back this way.")
+        amount = locked.refundable
+        if amount <= ZERO:
+            raise RefundRefused(f"Payment {locked.uuid} has nothing left to take back.")
+        refund = Refund(
+            payment=locked,
+            kind=RefundKind.RETURN,
+            status=RefundStatus.SUCCEEDED,
+            amount=amount,
+            reason=reason[:255],
+            completed_at=timezone.now(),
+            created_by=_user(actor),
+        )
+        refund.idempotency_key = f"return-{locked.uuid}"
+        refund.ledger_transaction = _take_back(
+            locked, amount, posting.cash_account(locked), refund.idempotency_key, f"Returned: {reason}", actor
+        )
+        refund.save()
+        locked.amount_charged_back += amount
+        before, locked.status = locked.status, PaymentStatus.FAILED
+        locked.failure_code, locked.failure_reason = code[:60], reason[:255]
+        locked.save()
+        event(locked, "returned", before, actor, amount=amount, code=code, reason=reason)
+        audit_record(action="payment.return", obj=locked, actor=actor, tenant=locked.tenant, after={"reason": reason})
+        return refund
+
+
 def _user(actor: Any) -> Any:
     return actor if getattr(actor, "pk", None) else None

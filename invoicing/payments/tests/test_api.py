@@ -165,3 +165,20 @@ def test_another_tenants_payments_and_lines_answer_404(reseller_a, reseller_b, r
     paying_b = post(api, "/api/v1/payments/", "y", {"account": str(account_b.uuid), "amount": "1", "gateway": "cash"})
     assert paying_b.status_code == 400
     assert not BankStatementLine.objects.exists()
+
+
+def test_returned_transfer_through_the_api(reseller_a, reseller_a_staff):
+    account, (invoice,) = account_with_invoices(reseller_a, "10.00")
+    api = client_for(reseller_a_staff)
+    payment = post(
+        api, "/api/v1/payments/", "p", {"account": str(account.uuid), "amount": "10", "gateway": "bank_transfer"}
+    )
+
+    response = post(
+        api, f"/api/v1/payments/{payment.json()['uuid']}/returned/", "r", {"reason": "account closed", "code": "AC04"}
+    )
+
+    assert (response.status_code, response.json()["kind"], response.json()["amount"]) == (201, "return", "10.00")
+    detail = api.get(f"/api/v1/payments/{payment.json()['uuid']}/").json()
+    assert (detail["status"], detail["failure_code"]) == ("failed", "AC04")
+    assert fresh(invoice).status == InvoiceStatus.ISSUED

@@ -3,21 +3,23 @@ overpayments kept as credit and used on the next invoice, refunds, chargebacks, 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal as D
 
 import pytest
 
-from accounts.models import LedgerAccount, LedgerEntry
-from accounts.tests.factories import make_account
+from accounts.models import ExchangeRate, LedgerAccount, LedgerEntry
+from accounts.tests.factories import make_account, unit
 from invoicing.models import InvoiceStatus
-from invoicing.payments.exceptions import AllocationRefused, RefundRefused
+from invoicing.payments.exceptions import AllocationRefused, PaymentRefused, RefundRefused
 from invoicing.payments.models import PaymentPurpose, PaymentStatus, RefundStatus
+from invoicing.payments.selectors import accounts_with_failed_payments
 from invoicing.payments.services import (
     account_credit_apply,
     payment_allocations_set,
     payment_charge_back,
     payment_record_offline,
+    payment_return,
     refund_create,
 )
 from invoicing.services import OneOffItem, invoice_one_off_create
@@ -181,3 +183,67 @@ def test_chargeback_takes_the_money_back_and_posts_the_fee(operator):
     fees = LedgerAccount.objects.get(tenant=operator, kind="adjustments", code="chargeback_fees")
     cash = LedgerAccount.objects.get(tenant=operator, kind="cash", code="bank_transfer")
     assert (fees.balance, cash.balance) == (D("-15.00"), D("15.00"))
+
+
+def test_payment_in_bitcoin_records_the_rate_its_source_and_time(operator):
+    account, (invoice,) = account_with_invoices(operator, "100.00")
+    quoted = datetime(2024, 5, 1, 9, 30, tzinfo=UTC)
+    ExchangeRate.objects.create(
+        tenant=operator, from_unit=unit("BTC"), to_unit=unit("EUR"), rate=D("60000.123456"), valid_from=quoted,
+        source="Kraken mid",
+    )  # fmt: skip
+
+    payment = payment_record_offline(account=account, amount=D("0.00200000"), unit=unit("BTC"), gateway="bank_transfer")
+
+    # 0.002 BTC x 60000.123456 = 120.000246912 EUR, rounded down to the cent
+    assert (payment.amount, payment.unit.code, payment.settled_amount) == (D("0.002"), "BTC", D("120.00"))
+    assert (payment.exchange_rate, payment.exchange_rate_source, payment.exchange_rate_at) == (
+        D("60000.123456"),
+        "Kraken mid",
+        quoted,
+    )
+    assert fresh(invoice).status == InvoiceStatus.PAID
+    assert credit_of(account) == D("20.00")
+    btc_cash = LedgerAccount.objects.get(tenant=operator, kind="cash", code="bank_transfer", unit__code="BTC")
+    assert btc_cash.balance == D("-0.002")
+
+
+def test_gateway_rate_is_used_as_given_and_needs_its_source(operator):
+    account, _ = account_with_invoices(operator, "10.00")
+    with pytest.raises(PaymentRefused, match="source"):
+        payment_record_offline(
+            account=account, amount=D("0.001"), unit=unit("BTC"), gateway="cash", exchange_rate=D("50000")
+        )
+
+    payment = payment_record_offline(
+        account=account,
+        amount=D("0.001"),
+        unit=unit("BTC"),
+        gateway="cash",
+        exchange_rate=D("50000"),
+        exchange_rate_source="BTCPay quote q-77",
+    )
+
+    assert (payment.settled_amount, payment.exchange_rate_source) == (D("50.00"), "BTCPay quote q-77")
+
+
+def test_bounced_cheque_reopens_its_invoices_and_fails_the_payment(operator):
+    account, (first, second) = account_with_invoices(operator, "30.00", "30.00")
+    cheque = payment_record_offline(account=account, amount=D("50.00"), gateway="cheque", reference="CHQ-1")
+
+    returned = payment_return(payment=cheque, reason="insufficient funds", code="MS03")
+    again = payment_return(payment=cheque, reason="insufficient funds", code="MS03")
+
+    assert again.pk == returned.pk
+    cheque.refresh_from_db()
+    assert (cheque.status, cheque.failure_code, cheque.amount_allocated) == (PaymentStatus.FAILED, "MS03", D("0"))
+    assert (fresh(first).status, fresh(second).status) == (InvoiceStatus.ISSUED, InvoiceStatus.ISSUED)
+    assert receivable_of(account) == D("-60.00")
+    assert list(accounts_with_failed_payments()) == [account]
+    # recording the same cheque again (same key) does not bring the money back by itself
+    assert (
+        payment_record_offline(
+            account=account, amount=D("50.00"), gateway="cheque", idempotency_key=cheque.idempotency_key
+        ).status
+        == PaymentStatus.FAILED
+    )
