@@ -16,7 +16,9 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
+from invoicing.payments.exceptions import GatewayNotConfigured
 from invoicing.payments.gateways import GatewayResult, Outcome, gateway_for
+from invoicing.payments.gateways.stripe import stripe_enabled
 from invoicing.payments.models import OFFLINE_GATEWAYS, Gateway, Payment, PaymentStatus, Refund, RefundStatus
 
 from .payments import payment_fail, payment_mark_started, payment_mark_unknown, payment_succeed
@@ -67,6 +69,8 @@ def payment_execute(*, payment: Payment, actor: Any = None) -> Payment:
 
 def refund_request(*, payment: Payment, amount: Decimal, reason: str, actor: Any = None) -> Refund:
     """Refund (part of) a payment: offline at once; through Stripe reserved, sent, then recorded."""
+    if payment.gateway not in OFFLINE_GATEWAYS and not stripe_enabled():
+        raise GatewayNotConfigured("Stripe is off: a card payment cannot be refunded until STRIPE_SECRET_KEY is set.")
     refund = refund_create(payment=payment, amount=amount, reason=reason, actor=actor)
     if payment.gateway in OFFLINE_GATEWAYS:
         return refund
@@ -92,6 +96,8 @@ def payments_reconcile_unknown(*, stale_after: timedelta = timedelta(hours=1), l
     """Ask the gateway again about payments left unknown (and started ones no webhook settled within
     `stale_after`), and about refunds in the same state. Idempotent; returns counts per new status."""
     counts: dict[str, int] = {}
+    if not stripe_enabled():
+        return counts
     cutoff = timezone.now() - stale_after
     waiting = Q(status=S.UNKNOWN) | Q(status=S.STARTED, updated_at__lt=cutoff)
     payments = Payment.objects.filter(waiting, gateway=Gateway.STRIPE).select_related(

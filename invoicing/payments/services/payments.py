@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import BillingAccount, Unit
@@ -105,30 +105,36 @@ def payment_create(
     settled, rate, source, rate_at = _convert(
         account=account, amount=amount, unit=unit, rate=exchange_rate, source=exchange_rate_source, at=at
     )
-    with transaction.atomic():
-        payment = Payment(
-            tenant_id=account.tenant_id,
-            account=account,
-            gateway=gateway,
-            method=method,
-            purpose=purpose,
-            invoice=invoice,
-            amount=amount,
-            unit=unit,
-            settled_amount=settled,
-            currency_id=account.currency_id,
-            exchange_rate=rate,
-            exchange_rate_source=source,
-            exchange_rate_at=rate_at,
-            reference=reference[:200],
-            payer=payer[:200],
-            auto_pay=auto_pay,
-            created_by=actor if getattr(actor, "pk", None) else None,
-        )
-        payment.idempotency_key = idempotency_key or f"pay-{payment.uuid}"
-        payment.save()
-        event(payment, "created", "", actor, amount=amount, unit=unit.code, settled=settled)
-        return payment
+    payment = Payment(
+        tenant_id=account.tenant_id,
+        account=account,
+        gateway=gateway,
+        method=method,
+        purpose=purpose,
+        invoice=invoice,
+        amount=amount,
+        unit=unit,
+        settled_amount=settled,
+        currency_id=account.currency_id,
+        exchange_rate=rate,
+        exchange_rate_source=source,
+        exchange_rate_at=rate_at,
+        reference=reference[:200],
+        payer=payer[:200],
+        auto_pay=auto_pay,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    payment.idempotency_key = idempotency_key or f"pay-{payment.uuid}"
+    try:
+        with transaction.atomic():
+            payment.save()
+            event(payment, "created", "", actor, amount=amount, unit=unit.code, settled=settled)
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        # A concurrent request with the same key inserted first: answer with its payment.
+        return Payment.objects.get(idempotency_key=idempotency_key)
+    return payment
 
 
 def payment_record_offline(

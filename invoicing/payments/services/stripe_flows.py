@@ -14,8 +14,8 @@ from django.db import IntegrityError, transaction
 from accounts.models import BillingAccount
 from accounts.services import audit_record
 from invoicing.models import Invoice
-from invoicing.payments.exceptions import PaymentRefused
-from invoicing.payments.gateways.stripe import StripeGateway
+from invoicing.payments.exceptions import GatewayNotConfigured, PaymentRefused
+from invoicing.payments.gateways.stripe import StripeGateway, stripe_enabled
 from invoicing.payments.models import (
     Gateway,
     Payment,
@@ -94,6 +94,8 @@ def stripe_payment_start(
     """Pay through Stripe: `card` charges the account's default saved card (a PaymentIntent confirmed at
     once); `checkout` opens a Checkout Session for the portal, and the payment waits (started,
     `checkout_url` set) until the webhook says the customer paid."""
+    if not stripe_enabled():
+        raise GatewayNotConfigured("Stripe is off: set STRIPE_SECRET_KEY to take card payments.")
     if method == PaymentMethod.CARD:
         if not SavedPaymentMethod.objects.filter(account=account, is_default=True).exists():
             raise PaymentRefused(f"Account {account.number} has no saved card to charge.", code="no_payment_method")

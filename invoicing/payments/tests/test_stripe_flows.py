@@ -10,7 +10,8 @@ import pytest
 from accounts.models import LedgerAccount
 from accounts.tests.factories import make_account
 from invoicing.models import InvoiceStatus
-from invoicing.payments.models import PaymentPurpose, PaymentStatus, RefundStatus, SavedPaymentMethod
+from invoicing.payments.exceptions import GatewayNotConfigured
+from invoicing.payments.models import Payment, PaymentPurpose, PaymentStatus, RefundStatus, SavedPaymentMethod
 from invoicing.payments.services.execute import payments_reconcile_unknown, refund_request
 from invoicing.payments.services.stripe_flows import stripe_payment_start
 
@@ -182,3 +183,14 @@ def test_dispute_webhook_charges_the_payment_back(operator, fake_stripe, client)
     assert fresh(invoice).status == InvoiceStatus.ISSUED
     fees = LedgerAccount.objects.get(tenant=operator, kind="adjustments", code="chargeback_fees")
     assert fees.balance == D("-15.00")
+
+
+def test_stripe_off_refuses_card_payments_and_creates_nothing(operator, settings):
+    settings.STRIPE_SECRET_KEY = ""
+    account, (invoice,) = account_with_invoices(operator, "10.00")
+
+    with pytest.raises(GatewayNotConfigured):
+        stripe_payment_start(method="checkout", account=account, amount=D("10.00"), invoice=invoice)
+
+    assert not Payment.objects.exists()
+    assert payments_reconcile_unknown() == {}
