@@ -37,6 +37,9 @@ class Tariff(models.Model):
     min_charge = models.DecimalField(**PRICE, null=True, blank=True)
     min_charge_on_zero = models.BooleanField(default=False)
     tiered = models.BooleanField(default=False, help_text="Steps are volume tiers over the billing cycle.")
+    # Bumped by every change to the tariff, its steps or its tenant's bands and holidays (rating.signals):
+    # rating processes compare it with the revision of the deck they compiled and recompile when it moved.
+    revision = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["tenant", "code"]
