@@ -1,5 +1,6 @@
 """Every write the rating domain does, one function per use case."""
 
+from .rate_deck import rate_deck_import
 from .subscriptions import (
     IdentifierSpec,
     service_identifiers_save,
@@ -10,6 +11,7 @@ from .subscriptions import (
 
 __all__ = [
     "IdentifierSpec",
+    "rate_deck_import",
     "service_identifiers_save",
     "subscription_create",
     "subscription_delete",
