@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from accounts.models import AuditEvent
@@ -14,7 +16,7 @@ from rating.exceptions import RateDeckInvalid
 from rating.models import RateDeckImport, TariffRateStep
 from rating.services import rate_deck_import
 
-from .factories import make_band, make_tariff
+from .factories import make_band, make_plan, make_tariff
 
 pytestmark = pytest.mark.django_db
 
@@ -266,3 +268,52 @@ def test_voice_units_are_refused_in_a_data_deck(operator):
     record = rate_deck_import(tariff=tariff, file=deck("*,Internet,,2024-01-01,0,,0.01,60s,1,,,"))
 
     assert reasons(record) == {2: "rate_unit '60s': unit 's' is not one of b, kb, mb, gb for data"}
+
+
+# ----------------------------------------------------------------------------- manage.py import_rate_deck
+
+
+def run_command(*args: str) -> str:
+    out = io.StringIO()
+    call_command("import_rate_deck", *args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def test_the_command_takes_a_tariff_code_and_prints_the_report(operator, tmp_path):
+    tariff = make_tariff(tenant=operator, code="wholesale-voice")
+    path = tmp_path / "deck.csv"
+    path.write_bytes(deck("34,Spain,,2024-01-01,0,,0.10,60,60,,,", "44,UK,,2024-01-01,0,,-1,60,60,,,"))
+
+    output = run_command("wholesale-voice", str(path))
+
+    assert "Read 2 lines: 1 loaded, 0 unchanged, 1 rejected" in output
+    assert "line 3: rate '-1' must be a non-negative amount" in output
+    assert RateDeckImport.objects.get().source == "command"
+    assert TariffRateStep.objects.filter(tariff=tariff).count() == 1
+
+
+def test_the_command_takes_a_price_plan_code_and_a_service(operator, tmp_path):
+    voice, sms = make_tariff(tenant=operator), make_tariff(tenant=operator, service="sms")
+    make_plan(tenant=operator, code="mobile-m", tariffs={"voice": voice, "sms": sms})
+    path = tmp_path / "sms.csv"
+    path.write_bytes(deck("*,Any,,2024-01-01,0,,0.05,1,1,,,"))
+
+    with pytest.raises(CommandError, match="choose one with --service"):
+        run_command("mobile-m", str(path))
+    run_command("mobile-m", str(path), "--service", "sms")
+
+    assert TariffRateStep.objects.filter(tariff=sms).count() == 1
+    assert not TariffRateStep.objects.filter(tariff=voice).exists()
+
+
+def test_the_command_asks_for_the_tenant_when_two_share_a_code(operator, reseller_a, tmp_path):
+    make_tariff(tenant=operator, code="voice")
+    theirs = make_tariff(tenant=reseller_a, code="voice")
+    path = tmp_path / "deck.csv"
+    path.write_bytes(deck("34,Spain,,2024-01-01,0,,0.10,60,60,,,"))
+
+    with pytest.raises(CommandError, match="--tenant"):
+        run_command("voice", str(path))
+    run_command("voice", str(path), "--tenant", reseller_a.code)
+
+    assert TariffRateStep.objects.get().tariff == theirs
