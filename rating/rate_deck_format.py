@@ -40,7 +40,8 @@ REQUIRED = ("prefix", "effective_from", "rate", "rate_unit", "increment")
 ROUNDINGS = {"up": "up", "half_up": "half_up", "halfup": "half_up", "down": "down"}
 MAX_DECIMALS = 6  # rated costs are stored with 6 places; more would be rounded away unseen
 MAX_PRICE_DIGITS = 12  # integer digits of a DecimalField(max_digits=18, decimal_places=6)
-MAX_QUANTITY = 2**31 - 1  # PositiveIntegerField
+MAX_QUANTITY = 2**31 - 1  # rate_unit and increment are PositiveIntegerFields
+MAX_START = 2**63 - 1  # interval_start is big: data tiers start beyond 2 GB
 # Unit suffixes of interval_start, rate_unit and increment, per service (bytes: 1 KB = 1024 bytes).
 SUFFIXES: dict[str, dict[str, int]] = {
     "voice": {"s": 1, "sec": 1, "min": 60},
@@ -124,7 +125,7 @@ def _decimal(column: str, text: str) -> Decimal:
     return value
 
 
-def _quantity(column: str, text: str, service: str, minimum: int) -> int:
+def _quantity(column: str, text: str, service: str, minimum: int, maximum: int = MAX_QUANTITY) -> int:
     match = _QUANTITY.match(text.lower())
     if match is None or match.group(0) == "":
         raise LineError(f"{column} {text!r} is not a whole number (optionally with a unit such as 60s or 1MB)")
@@ -136,8 +137,8 @@ def _quantity(column: str, text: str, service: str, minimum: int) -> int:
             raise LineError(f"{column} {text!r}: unit {suffix!r} is not one of {', '.join(units)} for {service}")
         factor = units[suffix]
     value = (int(number) if number is not None else 1) * factor
-    if value < minimum or value > MAX_QUANTITY:
-        raise LineError(f"{column} {text!r} must be between {minimum} and {MAX_QUANTITY}")
+    if value < minimum or value > maximum:
+        raise LineError(f"{column} {text!r} must be between {minimum} and {maximum}")
     return value
 
 
@@ -188,7 +189,9 @@ def _parse_line(
         destination=row["destination"],
         time_band=band,
         effective_from=_instant(row["effective_from"], zone),
-        interval_start=_quantity("interval_start", row["interval_start"], service, 0) if row["interval_start"] else 0,
+        interval_start=_quantity("interval_start", row["interval_start"], service, 0, MAX_START)
+        if row["interval_start"]
+        else 0,
         connect_fee=_decimal("connect_fee", row["connect_fee"]) if row["connect_fee"] else None,
         rate=_decimal("rate", row["rate"]),
         rate_unit=_quantity("rate_unit", row["rate_unit"], service, 1),

@@ -174,6 +174,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AccountStatusEnum": "accounts.models.customers.AccountStatus",
         "SubscriptionStatusEnum": "rating.models.subscriptions.SubscriptionStatus",
+        "ChargeKindEnum": "rating.models.catalog.ChargeKind",
+        "RoundingMethodEnum": "rating.models.tariffs.RoundingMethod",
+        "UsageServiceEnum": "rating.models.catalog.SERVICE_CHOICES",
     },
 }
 
