@@ -122,6 +122,11 @@ class TariffViewSet(CatalogViewSet):
     search_fields = ["code", "name"]
     ordering_fields = ["code", "name", "id"]
 
+    def perform_update(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        super().perform_update(serializer)
+        # The revision moved in the database (rating.signals), not on this instance.
+        serializer.instance.refresh_from_db(fields=["revision"])  # type: ignore[union-attr]
+
     @extend_schema(
         responses=cs.TariffRateStepSerializer(many=True),
         parameters=[
