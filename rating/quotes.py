@@ -88,6 +88,23 @@ def quote_plan_for_account(*, account_id: str | int, service: str, at: datetime,
     )
 
 
+def tariff_quote(
+    *, tariff: Tariff, destination: str, start: datetime, usage: int, usage_so_far: int = 0
+) -> tuple[engine.RatingResult, datetime | None]:
+    """Price one record of the tariff's service with its compiled deck; returns the result and the version used."""
+    deck = tariff_deck_for(tariff_id=tariff.pk)
+    service = tariff.service
+    record = engine.UsageRecord(service, destination, start, usage, usage_so_far=usage_so_far)  # type: ignore[arg-type]
+    try:
+        version = deck.at(start)
+        return engine.rate_record(record, version), version.effective_from
+    except engine.RatingError as exc:
+        if exc.code == engine.BAD_TARIFF:
+            raise BillingError(f"Tariff {tariff.code} cannot rate: {exc.message}", code="bad_tariff") from exc
+        field = "start" if "version in force" in exc.message else "destination"
+        raise ValidationError({field: exc.message}) from exc
+
+
 def usage_quote(
     *, price_plan: PricePlan, service: str, destination: str, start: datetime, usage: int, usage_so_far: int = 0
 ) -> Quote:
@@ -96,14 +113,7 @@ def usage_quote(
         tariff = plan_tariff_for(price_plan=price_plan, service=service)
     except BillingError as exc:
         raise ValidationError({"service": exc.message}) from exc
-    deck = tariff_deck_for(tariff_id=tariff.pk)
-    record = engine.UsageRecord(service, destination, start, usage, usage_so_far=usage_so_far)  # type: ignore[arg-type]
-    try:
-        version = deck.at(start)
-        result = engine.rate_record(record, version)
-    except engine.RatingError as exc:
-        if exc.code == engine.BAD_TARIFF:
-            raise BillingError(f"Tariff {tariff.code} cannot rate: {exc.message}", code="bad_tariff") from exc
-        field = "start" if "version in force" in exc.message else "destination"
-        raise ValidationError({field: exc.message}) from exc
-    return Quote(price_plan, tariff, result, version.effective_from)
+    result, version = tariff_quote(
+        tariff=tariff, destination=destination, start=start, usage=usage, usage_so_far=usage_so_far
+    )
+    return Quote(price_plan, tariff, result, version)

@@ -1,4 +1,4 @@
-"""Products (minimal), subscriptions and the service identifiers that route usage to them.
+"""Subscriptions and the service identifiers that route usage to them (products are in `catalog`).
 
 A reseller's accounts may subscribe to the reseller's own products or those of a tenant above it, so
 the product choice on a subscription spans the user's subtree and its ancestors (never a sibling's).
@@ -17,18 +17,6 @@ from accounts.admin.display import admin_link
 from accounts.admin.mixins import TenantScopedAdmin, TenantScopedMixin
 from accounts.tenancy import scope_queryset_with_ancestors
 from rating.models import Product, ServiceIdentifier, Subscription
-
-
-@admin.register(Product)
-class ProductAdmin(TenantScopedAdmin):
-    list_display = ("code", "name", "category", "active", "tenant")
-    list_filter = ("active", "category", "tenant")
-    search_fields = ("code", "name")
-    list_select_related = ("tenant",)
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Product | None = None) -> Any:
-        # Subscriptions and rated usage refer to the product; it stays in the tenant that created it.
-        return ("tenant",) if obj is not None else ()
 
 
 class ServiceIdentifierForm(forms.ModelForm):
