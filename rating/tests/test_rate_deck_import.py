@@ -6,6 +6,7 @@ import io
 import re
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -317,3 +318,17 @@ def test_the_command_asks_for_the_tenant_when_two_share_a_code(operator, reselle
     run_command("voice", str(path), "--tenant", reseller_a.code)
 
     assert TariffRateStep.objects.get().tariff == theirs
+
+
+def test_the_example_decks_in_the_documentation_load_without_rejections(operator, peak):
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "rating.md").read_text()
+    blocks = docs.split("```")[1::2]  # the text inside each fenced block
+    examples = [block.lstrip() for block in blocks if block.startswith("\nprefix,") and block.count("\n") > 2]
+    voice, data = make_tariff(tenant=operator), make_tariff(tenant=operator, service="data")
+
+    records = [
+        rate_deck_import(tariff=tariff, file=text.encode())
+        for tariff, text in zip((voice, data), examples, strict=True)
+    ]
+
+    assert [(r.lines_read, r.lines_rejected) for r in records] == [(7, 0), (2, 0)]
