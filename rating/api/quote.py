@@ -50,6 +50,11 @@ class QuoteSerializer(serializers.Serializer):
         required=False, min_value=0, default=0, help_text="Usage of the service earlier in the cycle (tiered tariffs)."
     )
 
+    def validate_account(self, value: str) -> str:
+        if not value.strip().isdigit():
+            raise serializers.ValidationError("An account id is a number.")
+        return value.strip()
+
     def validate_start(self, value: Any) -> Any:
         raw = str(self.initial_data.get("start", ""))
         # "An instant": without an offset the same text would mean different moments in different zones.

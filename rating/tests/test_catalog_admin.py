@@ -8,8 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.tests.conftest import login
-from accounts.tests.factories import unit
-from rating.models import Charge, PricePlan, RateDeckImport, TariffRateStep, TimeBand
+from accounts.tests.factories import make_account, unit
+from rating.models import Charge, PricePlan, RateDeckImport, Subscription, TariffRateStep, TimeBand
 from rating.services import rate_deck_import
 
 from .factories import make_band, make_holiday, make_plan, make_step, make_tariff
@@ -176,3 +176,18 @@ def test_the_tariff_page_previews_its_steps_and_links_to_all(reseller_a_staff, w
     # both refused, so the one step made directly is all there is.
     assert "Browse all steps (1)" in page
     assert "<td>34</td>" in page
+
+
+def test_a_subscription_takes_a_price_plan_of_its_product_only(reseller_a, reseller_a_staff, world):
+    account = make_account(tenant=reseller_a)
+    other_plan = make_plan(tenant=reseller_a, code="other")
+    body = {"account": account.pk, "product": world["product"].pk, "quantity": "1", "start_date": "2024-02-01",
+            "status": "active", "identifiers-TOTAL_FORMS": "0", "identifiers-INITIAL_FORMS": "0"}  # fmt: skip
+    client = login(reseller_a_staff)
+
+    wrong = client.post("/admin/rating/subscription/add/", {**body, "price_plan": other_plan.pk})
+    right = client.post("/admin/rating/subscription/add/", {**body, "price_plan": world["priceplan"].pk})
+
+    assert "price_plan" in wrong.context["adminform"].form.errors
+    assert right.status_code == 302
+    assert Subscription.objects.get(account=account).price_plan == world["priceplan"]

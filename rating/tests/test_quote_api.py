@@ -397,6 +397,7 @@ GOOD = {"price_plan": "mobile-m", "service": "voice", "destination": "+34911", "
         ({"price_plan": None}, "price_plan"),
         ({"price_plan": "no-such-plan"}, "price_plan"),
         ({"account": "1"}, "account"),  # both a plan and an account
+        ({"price_plan": None, "account": "A-17"}, "account"),
         ({"service": "sms", "duration": None, "volume": None}, "volume"),
         ({"service": "data", "duration": None, "volume": -1}, "volume"),
     ],
