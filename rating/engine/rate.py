@@ -38,9 +38,8 @@ per-step and per-part amounts in the breakdown are each that numerator divided t
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from decimal import (
     ROUND_DOWN,
     ROUND_HALF_EVEN,
@@ -55,8 +54,7 @@ from decimal import (
 )
 from itertools import pairwise
 from math import lcm
-from operator import itemgetter
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 from .allowance import consume
 from .prefix import PrefixMatcher, normalize_number, normalize_prefix
@@ -81,7 +79,6 @@ _CTX = Context(prec=34, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, Divis
 # Only used when compiling, to shift prices to integers; a lost digit there would be a bug, so trap it.
 _EXACT = Context(prec=200, rounding=ROUND_HALF_EVEN, traps=[Inexact, InvalidOperation, Overflow])
 _ROUNDING = {"up": ROUND_UP, "half_up": ROUND_HALF_UP, "down": ROUND_DOWN}
-_BEGINNING = datetime.min.replace(tzinfo=UTC)
 _MAX_DECIMALS = 12
 
 
@@ -249,62 +246,6 @@ class CompiledTariff:
 def compile_tariff(tariff: Tariff) -> CompiledTariff:
     """Validate a tariff and build its lookup structures (do this once, not per record)."""
     return CompiledTariff(tariff)
-
-
-class Versioned(Protocol):
-    @property
-    def effective_from(self) -> datetime | None: ...
-
-
-V = TypeVar("V", bound=Versioned)
-
-
-def _effective_key(version: Versioned) -> datetime:
-    effective = version.effective_from
-    if effective is None:
-        return _BEGINNING
-    if effective.utcoffset() is None:
-        raise RatingError(BAD_INPUT, "effective_from must be timezone-aware")
-    return effective
-
-
-def select_in_force(versions: Iterable[V], at: datetime) -> V:
-    """The version with the latest ``effective_from <= at`` (``None`` = in force since ever)."""
-    if at.utcoffset() is None:
-        raise RatingError(BAD_INPUT, "instant must be timezone-aware")
-    keyed = sorted(((_effective_key(v), v) for v in versions), key=itemgetter(0))
-    keys = [key for key, _ in keyed]
-    if any(a == b for a, b in pairwise(keys)):
-        raise RatingError(BAD_TARIFF, "two versions share the same effective_from")
-    position = bisect_right(keys, at)
-    if position == 0:
-        raise RatingError(NO_TARIFF, f"no tariff version in force at {at.isoformat()}")
-    return keyed[position - 1][1]
-
-
-class RateDeck:
-    """Dated versions of a tariff, compiled once; rates each record with the version then in force."""
-
-    __slots__ = ("_keys", "_versions")
-
-    def __init__(self, versions: Iterable[Tariff | CompiledTariff]) -> None:
-        compiled = [v if isinstance(v, CompiledTariff) else CompiledTariff(v) for v in versions]
-        compiled.sort(key=_effective_key)
-        self._keys = [_effective_key(v) for v in compiled]
-        if len(set(self._keys)) != len(self._keys):
-            raise RatingError(BAD_TARIFF, "two versions share the same effective_from")
-        self._versions = compiled
-
-    def at(self, instant: datetime) -> CompiledTariff:
-        if instant.utcoffset() is None:
-            raise RatingError(BAD_INPUT, "instant must be timezone-aware")
-        position = bisect_right(self._keys, instant)
-        if position == 0:
-            raise RatingError(NO_TARIFF, f"no tariff version in force at {instant.isoformat()}")
-        return self._versions[position - 1]
-
-    def rate_record(self, record: UsageRecord, pockets: Sequence[Pocket] = ()) -> RatingResult:
-        return rate_record(record, self.at(record.start), pockets)
 
 
 def _price_part(
