@@ -178,6 +178,9 @@ SPECTACULAR_SETTINGS = {
         "InvoiceKindEnum": "invoicing.models.invoices.InvoiceKind",
         "InvoiceLineKindEnum": "invoicing.models.invoices.LineKind",
         "CustomerKindEnum": "accounts.models.customers.CustomerKind",
+        "ChargeKindEnum": "rating.models.catalog.ChargeKind",
+        "RoundingMethodEnum": "rating.models.tariffs.RoundingMethod",
+        "UsageServiceEnum": "rating.models.catalog.SERVICE_CHOICES",
     },
 }
 
