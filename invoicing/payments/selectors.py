@@ -42,6 +42,10 @@ class ReconciliationRow:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def gateway_label(self) -> str:
+        return Gateway(self.gateway).label
+
+    @property
     def balanced(self) -> bool:
         """Received money is fully accounted for: allocated + credit + refunded = received."""
         return self.allocated + self.credit + self.refunded == self.received

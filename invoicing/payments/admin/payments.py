@@ -29,16 +29,37 @@ from invoicing.payments.services.execute import refund_request
 from .forms import AllocationForm, ManualPaymentForm, RefundForm, ReturnForm
 
 FORM_TEMPLATE = "admin/payments/form.html"
+SHOWN_AMOUNTS = ("amount", "settled_amount", "amount_allocated", "amount_refunded", "amount_charged_back")
 
 
 class AllocationInline(ReadOnlyInline):
     model = PaymentAllocation
-    fields = readonly_fields = ["created_at", "invoice", "amount", "source", "note", "created_by"]
+    fields = readonly_fields = ["created_at", "invoice", "amount_shown", "source", "note", "created_by"]
+
+    @admin.display(description="amount")
+    def amount_shown(self, obj: PaymentAllocation) -> str:
+        return money(obj.payment, obj.amount)
 
 
 class RefundInline(ReadOnlyInline):
     model = Refund
-    fields = readonly_fields = ["created_at", "kind", "status", "amount", "fee", "reason", "gateway_refund_id"]
+    fields = readonly_fields = [
+        "created_at",
+        "kind",
+        "status",
+        "amount_shown",
+        "fee_shown",
+        "reason",
+        "gateway_refund_id",
+    ]
+
+    @admin.display(description="amount")
+    def amount_shown(self, obj: Refund) -> str:
+        return money(obj.payment, obj.amount)
+
+    @admin.display(description="fee")
+    def fee_shown(self, obj: Refund) -> str:
+        return money(obj.payment, obj.fee)
 
 
 class PaymentEventInline(ReadOnlyInline):
@@ -79,10 +100,14 @@ class PaymentAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["account__customer", "currency", "unit", "invoice"]
     inlines = [AllocationInline, RefundInline, PaymentEventInline, WebhookEventInline]
-    readonly_fields = ["actions_links"]
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return ["actions_links", *[f.name for f in Payment._meta.fields if f.name != "id"]]
+        # Amounts are shown at their unit's precision ("50.00 EUR"), not as stored ("50.00000000").
+        names = [f.name for f in Payment._meta.fields if f.name not in ("id", "unit", "currency")]
+        return ["actions_links", *[f"{name}_shown" if name in SHOWN_AMOUNTS else name for name in names]]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return self.get_fields(request, obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("payments.add_payment")
@@ -109,7 +134,27 @@ class PaymentAdmin(ReadOnlyAdmin):
     def credit_text(self, obj: Payment) -> str:
         return amount_text(obj.unallocated, obj.currency.decimals)
 
-    @admin.display(description="")
+    @admin.display(description="amount")
+    def amount_shown(self, obj: Payment) -> str:
+        return self.amount_text(obj)
+
+    @admin.display(description="settled amount")
+    def settled_amount_shown(self, obj: Payment) -> str:
+        return money(obj, obj.settled_amount)
+
+    @admin.display(description="allocated")
+    def amount_allocated_shown(self, obj: Payment) -> str:
+        return money(obj, obj.amount_allocated)
+
+    @admin.display(description="refunded (and in flight)")
+    def amount_refunded_shown(self, obj: Payment) -> str:
+        return money(obj, obj.amount_refunded)
+
+    @admin.display(description="charged back or returned")
+    def amount_charged_back_shown(self, obj: Payment) -> str:
+        return money(obj, obj.amount_charged_back)
+
+    @admin.display(description="actions")
     def actions_links(self, obj: Payment) -> str:
         if obj.pk is None:
             return "-"

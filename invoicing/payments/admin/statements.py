@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from accounts.admin.display import admin_link
+from accounts.admin.display import admin_link, amount_text
 from accounts.exceptions import BillingError
 from accounts.money import MoneyError
 from invoicing.admin import ReadOnlyAdmin, ReadOnlyInline
@@ -23,13 +23,22 @@ from .forms import LineAssignForm, StatementUploadForm
 from .payments import form_page, refused
 
 
+def line_amount(line: BankStatementLine) -> str:
+    """At least two decimals, more only when the bank sent them (the line's currency may be unknown here)."""
+    return f"{amount_text(line.amount, 2)} {line.currency_code}"
+
+
 class StatementLineInline(ReadOnlyInline):
     model = BankStatementLine
     fields = readonly_fields = [
-        "line_no", "booking_date", "direction", "amount", "currency_code", "reference", "counterparty",
-        "match_status", "invoice", "payment", "note",
+        "line_no", "booking_date", "direction", "amount_shown", "reference", "counterparty", "match_status", "invoice",
+        "payment", "note",
     ]  # fmt: skip
     show_change_link = True
+
+    @admin.display(description="amount")
+    def amount_shown(self, obj: BankStatementLine) -> str:
+        return line_amount(obj)
 
 
 @admin.register(BankStatementImport)
@@ -92,8 +101,8 @@ class ReviewFilter(admin.SimpleListFilter):
 class BankStatementLineAdmin(ReadOnlyAdmin):
     """The review queue: `?review=yes` lists the ambiguous and unknown lines."""
 
-    list_display = ["booking_date", "amount", "currency_code", "reference", "counterparty", "match_status"]
-    list_display += ["invoice", "payment_link", "assign_link"]
+    list_display = ["booking_date", "amount_shown", "reference", "counterparty", "match_status", "assign_link"]
+    list_display += ["invoice", "payment_link"]
     list_filter = [ReviewFilter, "match_status", "direction", "tenant"]
     search_fields = ["reference", "counterparty", "=bank_ref"]
     list_select_related = ["invoice", "payment"]
@@ -105,6 +114,10 @@ class BankStatementLineAdmin(ReadOnlyAdmin):
     def get_urls(self) -> list[Any]:
         assign = self.admin_site.admin_view(self.assign_view)
         return [path("<path:object_id>/assign/", assign, name="payments_bankstatementline_assign"), *super().get_urls()]
+
+    @admin.display(description="amount", ordering="amount")
+    def amount_shown(self, obj: BankStatementLine) -> str:
+        return line_amount(obj)
 
     @admin.display(description="payment")
     def payment_link(self, obj: BankStatementLine) -> str:

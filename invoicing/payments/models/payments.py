@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.db import models
 
+from accounts.money import quantize_money
 from invoicing.models.fields import MONEY
 
 ZERO = Decimal("0")
@@ -136,7 +137,8 @@ class Payment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_gateway_display()} {self.amount} {self.unit_id and self.unit.code} ({self.status})"
+        amount = quantize_money(self.amount, self.unit.decimals) if self.unit_id else self.amount
+        return f"{self.get_gateway_display()} {amount} {self.unit_id and self.unit.code} ({self.status})"
 
     @property
     def unallocated(self) -> Decimal:

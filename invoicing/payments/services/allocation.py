@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Sum
 
+from accounts.api.fields import format_amount
 from accounts.locks import ledger_accounts_lock
 from accounts.models import BillingAccount, LedgerTransaction
 from accounts.models.ledger import TransactionKind
@@ -92,7 +93,9 @@ def event(payment: Payment, kind: str, before: str = "", actor: Any = None, **de
         kind=kind,
         from_status=before,
         to_status=payment.status,
-        detail={k: str(v) if isinstance(v, Decimal) else v for k, v in detail.items()},
+        detail={
+            k: format_amount(v, payment.currency.decimals) if isinstance(v, Decimal) else v for k, v in detail.items()
+        },
         actor=actor if getattr(actor, "pk", None) else None,
     )
 
