@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "accounts",
     "rating",
     "invoicing",
+    "invoicing.promotions",
     "dunning",
     "selfcare",
 ]
