@@ -30,6 +30,13 @@ class PocketNotUsable(BillingError):
     http_status = 409
 
 
+class InvalidState(BillingError):
+    """The object's saved state does not allow this change (e.g. reopening a closed account)."""
+
+    code = "invalid_state"
+    http_status = 409
+
+
 class LedgerImbalance(BillingError):
     code = "ledger_imbalance"
 
@@ -46,3 +53,10 @@ class IdempotencyConflict(BillingError):
 class TenantMismatch(BillingError):
     code = "tenant_mismatch"
     http_status = 403
+
+
+class InvalidAccountState(BillingError):
+    """The account's saved state does not allow the transition (e.g. reactivating a closed account)."""
+
+    code = "invalid_account_state"
+    http_status = 409

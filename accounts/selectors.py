@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Case, DecimalField, F, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, DecimalField, F, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 
-from .models import LedgerAccount, LedgerEntry, LedgerTransaction, Tenant, Wallet
+from .models import BillingAccount, Customer, LedgerAccount, LedgerEntry, LedgerTransaction, Tenant, UnitKind, Wallet
+from .models.customers import PaymentMode
+from .tenancy import scope_queryset
 
 ZERO = Decimal("0")
 
@@ -25,6 +27,46 @@ def ledger_entries_for(*, ledger_account_id: int, limit: int = 50) -> QuerySet[L
         LedgerEntry.objects.filter(ledger_account_id=ledger_account_id)
         .select_related("transaction", "unit")
         .order_by("-id")[:limit]
+    )
+
+
+def ledger_entries_for_account(*, account_id: int, limit: int = 20) -> QuerySet[LedgerEntry]:
+    """The latest entries on any pocket of one billing account, newest first."""
+    return (
+        LedgerEntry.objects.filter(ledger_account__billing_account_id=account_id)
+        .select_related("transaction", "unit", "ledger_account")
+        .order_by("-id")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class BackOfficeFigures:
+    customers: int
+    accounts_by_mode: dict[str, int]
+    prepaid_balance_by_unit: dict[str, Decimal]
+
+
+def back_office_figures(*, user: object) -> BackOfficeFigures:
+    """Headline counts for the admin index, within what `user` may see: three cheap aggregate queries."""
+    customers = scope_queryset(Customer.objects.all(), user).count()
+    by_mode = dict(
+        scope_queryset(BillingAccount.objects.all(), user)
+        .values_list("payment_mode")
+        .annotate(n=Count("id"))
+        .order_by("payment_mode")
+    )
+    labels = dict(PaymentMode.choices)
+    prepaid = (
+        scope_queryset(Wallet.objects.all(), user)
+        .filter(billing_account__payment_mode=PaymentMode.PREPAID, unit__kind__in=[UnitKind.CURRENCY, UnitKind.CRYPTO])
+        .values_list("unit__code")
+        .annotate(total=Sum("balance"))
+        .order_by("unit__code")
+    )
+    return BackOfficeFigures(
+        customers=customers,
+        accounts_by_mode={labels[mode]: by_mode.get(mode, 0) for mode in PaymentMode.values},
+        prepaid_balance_by_unit=dict(prepaid),
     )
 
 

@@ -1,3 +1,5 @@
+"""Portal URLs under /selfcare/."""
+
 from django.urls import path
 
 from . import views
@@ -5,4 +7,6 @@ from . import views
 app_name = "selfcare"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("login/", views.PortalLoginView.as_view(), name="login"),
+    path("logout/", views.PortalLogoutView.as_view(), name="logout"),
 ]

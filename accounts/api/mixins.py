@@ -1,7 +1,8 @@
 """The API side of the one tenant-scoping mechanism, and idempotent POSTs.
 
 - `TenantScopedViewSetMixin`: querysets narrowed to the user's tenant subtree (other tenants' objects
-  answer 404), and every related-field choice in serializers scoped the same way.
+  answer 404), and every related-field choice in serializers scoped the same way (`ScopedRelatedField`).
+- `OptionalIdempotencyMixin`: a create that honours an Idempotency-Key when one is sent.
 - `idempotent`: runs a POST handler once per `Idempotency-Key`; a replay with the same body returns
   the first answer (header `Idempotent-Replayed: true`) and changes nothing; the same key with another
   body is refused with 422. The handler's writes and the stored answer commit together.
@@ -31,12 +32,27 @@ class TenantScopedViewSetMixin:
 
 
 class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
-    """A primary-key related field whose choices are limited to the requesting user's tenant subtree."""
+    """A primary-key related field whose choices are limited to the requesting user's tenant subtree.
+
+    An id outside the subtree is refused exactly like an id that does not exist (400 on the field).
+    `include_ancestors=True` also accepts rows of the tenants above (a reseller sells its operator's products).
+    """
+
+    def __init__(self, *, include_ancestors: bool = False, **kwargs: Any) -> None:
+        self.include_ancestors = include_ancestors
+        super().__init__(**kwargs)
 
     def get_queryset(self) -> Any:
         queryset = super().get_queryset()
         request = self.context.get("request")
-        return scope_queryset(queryset, getattr(request, "user", None))
+        return scope_queryset(queryset, getattr(request, "user", None), include_ancestors=self.include_ancestors)
+
+
+def ledger_idempotency_key(request: Request) -> str:
+    """The ledger-level key for a POST's Idempotency-Key: a second, database-enforced line of defence
+    (unique per pocket) under the stored API answer. Hashed so it fits the 120-character column."""
+    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+    return f"api:{request.user.pk}:{hashlib.sha256(key.encode()).hexdigest()[:48]}"
 
 
 def _fingerprint(request: Request) -> str:
@@ -90,3 +106,13 @@ def idempotent(request: Request, handler: Callable[[], Response]) -> Response:
             # A concurrent first request inserted the key; the second attempt reads its answer.
             continue
     return Response({"code": "idempotency_busy", "detail": "Retry shortly."}, status=status.HTTP_409_CONFLICT)
+
+
+class OptionalIdempotencyMixin:
+    """For viewsets whose create is not a money movement: idempotent when the client sends a key."""
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        parent_create = super().create  # type: ignore[misc]
+        if request.headers.get(IDEMPOTENCY_HEADER, "").strip():
+            return idempotent(request, lambda: parent_create(request, *args, **kwargs))
+        return parent_create(request, *args, **kwargs)  # type: ignore[no-any-return]

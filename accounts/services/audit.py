@@ -26,3 +26,22 @@ def audit_record(
         before=before,
         after=after,
     )
+
+
+def _json_value(value: Any) -> Any:
+    return value if value is None or isinstance(value, (bool, int, str)) else str(value)
+
+
+def apply_changes(obj: Any, changes: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Set the changed attributes on `obj`; returns the audit's (before, after) of the fields that changed.
+
+    Values are made JSON-safe (Decimal and dates as strings) for the audit event.
+    """
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for field, value in changes.items():
+        current = getattr(obj, field)
+        if current != value:
+            before[field], after[field] = _json_value(current), _json_value(value)
+            setattr(obj, field, value)
+    return before, after

@@ -7,12 +7,12 @@ import itertools
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 
 from accounts.models import BillingAccount, Customer, Tenant, Unit, User
 from accounts.models.customers import PaymentMode
 from accounts.models.tenancy import TenantKind
-from accounts.services import account_open, customer_create, wallet_credit, wallet_open
+from accounts.services import account_open, customer_create, tenant_admin_group_sync, wallet_credit, wallet_open
 
 _seq = itertools.count(1)
 
@@ -41,13 +41,8 @@ def make_tenant(*, name: str | None = None, parent: Tenant | None = None, curren
 
 
 def tenant_admin_group() -> Group:
-    """A group holding every permission of the project's apps: a tenant's administrator role."""
-    group, created = Group.objects.get_or_create(name="Tenant administrators")
-    if created:
-        group.permissions.set(
-            Permission.objects.filter(content_type__app_label__in=["accounts", "rating", "invoicing", "dunning"])
-        )
-    return group
+    """The tenant-administrator role, as the real service builds it."""
+    return tenant_admin_group_sync()
 
 
 def make_staff(*, tenant: Tenant | None, username: str | None = None, superuser: bool = False) -> User:

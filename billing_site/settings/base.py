@@ -169,6 +169,17 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Tags (and operation ids) by resource - "customers", "wallets" - rather than one "v1" tag for all.
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    # Several models have a "status"; name each choice set after its model, not a hash.
+    "ENUM_NAME_OVERRIDES": {
+        "AccountStatusEnum": "accounts.models.customers.AccountStatus",
+        "SubscriptionStatusEnum": "rating.models.subscriptions.SubscriptionStatus",
+        "InvoiceStatusEnum": "invoicing.models.invoices.InvoiceStatus",
+        "InvoiceKindEnum": "invoicing.models.invoices.InvoiceKind",
+        "InvoiceLineKindEnum": "invoicing.models.invoices.LineKind",
+        "CustomerKindEnum": "accounts.models.customers.CustomerKind",
+    },
 }
 
 LOGGING = {

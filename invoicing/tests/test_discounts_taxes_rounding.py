@@ -24,7 +24,7 @@ from invoicing.tests.factories import (
     subscribe,
     tax_rate,
 )
-from rating.services.subscriptions import subscription_change_plan, subscription_end
+from rating.services.subscription_changes import subscription_change_plan, subscription_end
 
 pytestmark = pytest.mark.django_db
 

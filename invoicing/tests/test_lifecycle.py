@@ -23,7 +23,7 @@ from invoicing.services import (
 )
 from invoicing.signals import invoice_issued
 from invoicing.tests.factories import amounts, bill, make_postpaid, monthly_plan, pay, subscribe, tax_rate
-from rating.services.subscriptions import subscription_end
+from rating.services.subscription_changes import subscription_end
 
 pytestmark = pytest.mark.django_db
 

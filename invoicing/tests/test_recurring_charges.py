@@ -24,7 +24,7 @@ from invoicing.tests.factories import (
     subscribe,
     thirty_day_months,
 )
-from rating.services.subscriptions import (
+from rating.services.subscription_changes import (
     subscription_change_plan,
     subscription_end,
     subscription_pause,

@@ -1,1 +1,17 @@
-"""Writes of the rating domain, one module per concern (import from the module, e.g. `.subscriptions`)."""
+"""Every write the rating domain does, one function per use case."""
+
+from .subscriptions import (
+    IdentifierSpec,
+    service_identifiers_save,
+    subscription_create,
+    subscription_delete,
+    subscription_update,
+)
+
+__all__ = [
+    "IdentifierSpec",
+    "service_identifiers_save",
+    "subscription_create",
+    "subscription_delete",
+    "subscription_update",
+]

@@ -1,203 +1,202 @@
-"""Subscription life-cycle use cases that billing depends on: end, pause, resume, change plan or quantity.
+"""Subscription use cases: subscribe an account to a product, change or end it, assign service identifiers.
 
-Billing reads subscriptions by dates, never by status alone: a subscription is charged for the days in
-[start_date, end_date] that no pause covers. A plan or quantity change therefore never edits a row that
-may already have been billed: it ends the old subscription the day before the change and starts a new
-one (`replaces` = the old) on the change day, so the invoice engine credits the unused part of what
-was billed in advance and charges the new plan from that day - once.
+A service identifier (MSISDN, IMSI...) is unique per kind at any instant. The database decides, through
+its exclusion constraint, so two concurrent assignments cannot both win; a violation becomes a
+ValidationError on `identifiers` naming the identifier - never a 500. Identifiers are history (usage is
+matched through them), so they are never deleted here: an identifier is released by setting `valid_to`.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.db import transaction
-from django.utils import timezone as dj_timezone
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
-from accounts.exceptions import BillingError
-from accounts.services import audit_record
-from rating.models import PricePlan, Subscription, SubscriptionPause, SubscriptionStatus
+from accounts.exceptions import InvalidState
+from accounts.models import BillingAccount
+from accounts.models.customers import AccountStatus
+from accounts.services import apply_changes, audit_record
+from rating.models import Product, ServiceIdentifier, Subscription, SubscriptionStatus
 
+OVERLAP_CONSTRAINT = "service_identifier_no_overlap"
 
-class SubscriptionChangeRefused(BillingError):
-    code = "subscription_change_refused"
-    http_status = 409
-
-
-def _locked(subscription: Subscription) -> Subscription:
-    return Subscription.objects.select_for_update().select_related("account", "product").get(pk=subscription.pk)
-
-
-def _check_in_service(sub: Subscription, day: date, what: str) -> None:
-    if day < sub.start_date:
-        raise SubscriptionChangeRefused(f"Cannot {what} on {day}: the subscription starts on {sub.start_date}.")
-    if sub.end_date is not None and day > sub.end_date:
-        raise SubscriptionChangeRefused(f"Cannot {what} on {day}: the subscription ended on {sub.end_date}.")
+# Ended is final: an ended subscription has been billed to its last day; a new one starts afresh.
+SUBSCRIPTION_TRANSITIONS: dict[str, frozenset[str]] = {
+    SubscriptionStatus.PENDING: frozenset({SubscriptionStatus.ACTIVE, SubscriptionStatus.ENDED}),
+    SubscriptionStatus.ACTIVE: frozenset({SubscriptionStatus.PAUSED, SubscriptionStatus.ENDED}),
+    SubscriptionStatus.PAUSED: frozenset({SubscriptionStatus.ACTIVE, SubscriptionStatus.ENDED}),
+    SubscriptionStatus.ENDED: frozenset(),
+}
+SUBSCRIPTION_MUTABLE_FIELDS = frozenset({"quantity", "start_date", "end_date", "status"})
 
 
-def subscription_end(*, subscription: Subscription, end_date: date, actor: Any = None) -> Subscription:
-    """Set the last day of service. Locks the subscription; refuses a date outside its service."""
-    with transaction.atomic():
-        sub = _locked(subscription)
-        _check_in_service(sub, end_date, "end it")
-        before = {"end_date": str(sub.end_date) if sub.end_date else None, "status": sub.status}
-        sub.end_date = end_date
-        sub.status = SubscriptionStatus.ENDED
-        sub.save(update_fields=["end_date", "status"])
-        audit_record(
-            action="subscription.end",
-            obj=sub,
-            actor=actor,
-            tenant=sub.account.tenant,
-            before=before,
-            after={"end_date": str(end_date)},
+@dataclass(frozen=True)
+class IdentifierSpec:
+    """An identifier to add (no `id`) or an existing one of the subscription to change (`id` given)."""
+
+    kind: str
+    value: str
+    valid_from: datetime
+    valid_to: datetime | None = None
+    id: int | None = None
+
+
+def _violated_constraint(exc: IntegrityError) -> str | None:
+    diag = getattr(exc.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None)
+
+
+def _identifier_save(identifier: ServiceIdentifier) -> None:
+    label = f"{identifier.get_kind_display()} {identifier.value}"
+    if identifier.valid_to is not None and identifier.valid_to <= identifier.valid_from:
+        raise ValidationError({"identifiers": f"{label}: valid_to must be after valid_from."})
+    # The exclusion constraint is checked by the insert itself below (race-free), not by a pre-read.
+    identifier.full_clean(exclude=["subscription"], validate_constraints=False)
+    try:
+        with transaction.atomic():
+            identifier.save()
+    except IntegrityError as exc:
+        if _violated_constraint(exc) != OVERLAP_CONSTRAINT:
+            raise
+        window = f"from {identifier.valid_from:%Y-%m-%d %H:%M}" + (
+            f" to {identifier.valid_to:%Y-%m-%d %H:%M}" if identifier.valid_to else " on"
         )
-        return sub
+        raise ValidationError(
+            {"identifiers": f"{label} is already assigned to a subscription for part of the time {window}."}
+        ) from exc
 
 
-def subscription_pause(
-    *, subscription: Subscription, start_date: date, end_date: date | None = None, reason: str = "", actor: Any = None
-) -> SubscriptionPause:
-    """Suspend charging from `start_date` to `end_date` (inclusive; None = until resumed).
+def service_identifiers_save(*, subscription: Subscription, identifiers: Sequence[IdentifierSpec]) -> None:
+    """Add the identifiers without an id and change those with one (they must be this subscription's).
 
-    Locks the subscription; refuses a pause outside its service or overlapping another pause.
+    Raises ValidationError on `identifiers` when one would overlap an identifier of the same kind and value.
     """
-    with transaction.atomic():
-        sub = _locked(subscription)
-        _check_in_service(sub, start_date, "pause it")
-        if end_date is not None and end_date < start_date:
-            raise SubscriptionChangeRefused("A pause must end on or after the day it starts.")
-        for other in sub.pauses.all():
-            other_end = other.end_date or date.max
-            if start_date <= other_end and (end_date or date.max) >= other.start_date:
-                raise SubscriptionChangeRefused(f"The pause overlaps the pause from {other.start_date}.")
-        pause = SubscriptionPause.objects.create(
-            subscription=sub, start_date=start_date, end_date=end_date, reason=reason
-        )
-        sub.status = SubscriptionStatus.PAUSED
-        sub.save(update_fields=["status"])
-        audit_record(
-            action="subscription.pause",
-            obj=sub,
-            actor=actor,
-            tenant=sub.account.tenant,
-            after={"start_date": str(start_date), "end_date": str(end_date) if end_date else None},
-        )
-        return pause
+    existing = {row.pk: row for row in subscription.identifiers.select_for_update()}
+    for spec in identifiers:
+        if spec.id is None:
+            identifier = ServiceIdentifier(subscription=subscription)
+        elif spec.id in existing:
+            identifier = existing[spec.id]
+        else:
+            raise ValidationError({"identifiers": f"Identifier #{spec.id} is not one of this subscription's."})
+        identifier.kind, identifier.value = spec.kind, spec.value
+        identifier.valid_from, identifier.valid_to = spec.valid_from, spec.valid_to
+        _identifier_save(identifier)
 
 
-def subscription_resume(*, subscription: Subscription, resume_date: date, actor: Any = None) -> SubscriptionPause:
-    """End the open pause: service (and charging) starts again on `resume_date`. Locks the subscription."""
-    with transaction.atomic():
-        sub = _locked(subscription)
-        pause = sub.pauses.filter(end_date__isnull=True).first()
-        if pause is None:
-            raise SubscriptionChangeRefused("The subscription has no open pause to resume from.")
-        if resume_date <= pause.start_date:
-            raise SubscriptionChangeRefused(f"Resume after the pause starts ({pause.start_date}).")
-        pause.end_date = resume_date - timedelta(days=1)
-        pause.save(update_fields=["end_date"])
-        sub.status = SubscriptionStatus.ACTIVE
-        sub.save(update_fields=["status"])
-        audit_record(
-            action="subscription.resume",
-            obj=sub,
-            actor=actor,
-            tenant=sub.account.tenant,
-            after={"resume_date": str(resume_date)},
-        )
-        return pause
+def _check_dates(subscription: Subscription) -> None:
+    if subscription.end_date is not None and subscription.end_date < subscription.start_date:
+        raise ValidationError({"end_date": "The last day of service cannot be before the start date."})
+    if subscription.status == SubscriptionStatus.ENDED and subscription.end_date is None:
+        raise ValidationError({"end_date": "An ended subscription needs its last day of service."})
 
 
-def subscription_change_plan(
+def _summary(subscription: Subscription) -> dict[str, Any]:
+    return {
+        "product": subscription.product_id,
+        "quantity": subscription.quantity,
+        "start_date": str(subscription.start_date),
+        "status": subscription.status,
+    }
+
+
+def subscription_create(
     *,
-    subscription: Subscription,
-    effective_date: date,
-    price_plan: PricePlan | None = None,
-    quantity: int | None = None,
+    account: BillingAccount,
+    product: Product,
+    start_date: date,
+    quantity: int = 1,
+    end_date: date | None = None,
+    status: str = SubscriptionStatus.ACTIVE,
+    identifiers: Sequence[IdentifierSpec] = (),
     actor: Any = None,
 ) -> Subscription:
-    """Move to another price plan and/or quantity from `effective_date`.
+    """Subscribe `account` to `product` (from its tenant's catalog or one above) with its identifiers.
 
-    Ends the old subscription on the day before and starts a new one on `effective_date` that
-    `replaces` it; the invoice engine then credits the unused part of the old charge and bills the new
-    one on the next invoice. Locks the old subscription; a subscription is replaced at most once.
+    All or nothing: an identifier already in use leaves no subscription behind. Audited.
     """
+    if account.status == AccountStatus.CLOSED:
+        raise InvalidState(f"Account {account.number} is closed.", code="account_closed")
+    if not product.active:
+        raise ValidationError({"product": f"{product} is no longer sold."})
     with transaction.atomic():
-        sub = _locked(subscription)
-        new_plan = price_plan or sub.price_plan
-        new_quantity = quantity if quantity is not None else sub.quantity
-        if new_plan == sub.price_plan and new_quantity == sub.quantity:
-            raise SubscriptionChangeRefused("The change keeps the same plan and quantity.")
-        if effective_date <= sub.start_date:
-            raise SubscriptionChangeRefused(
-                f"A change takes effect after the subscription starts ({sub.start_date}); edit a pending one instead."
-            )
-        _check_in_service(sub, effective_date, "change it")
-        if Subscription.objects.filter(replaces=sub).exists():
-            raise SubscriptionChangeRefused("This subscription was already replaced by a change.")
-        if new_plan is not None and new_plan.product_id != sub.product_id:
-            raise SubscriptionChangeRefused("The new plan belongs to another product.")
-        if new_plan is not None and new_plan.currency_id != sub.account.currency_id:
-            raise SubscriptionChangeRefused("The new plan is priced in another currency than the account.")
-        old_end = sub.end_date
-        sub.end_date = effective_date - timedelta(days=1)
-        sub.status = SubscriptionStatus.ENDED
-        sub.save(update_fields=["end_date", "status"])
-        successor = Subscription(
-            account=sub.account,
-            product=sub.product,
-            price_plan=new_plan,
-            quantity=new_quantity,
-            start_date=effective_date,
-            end_date=old_end,
-            replaces=sub,
+        subscription = Subscription(
+            account=account, product=product, quantity=quantity, start_date=start_date, end_date=end_date, status=status
         )
-        successor.full_clean()
-        successor.save()
-        # Pauses that reach past the change day move to the successor's days.
-        for pause in sub.pauses.filter(end_date__isnull=True) | sub.pauses.filter(end_date__gte=effective_date):
-            SubscriptionPause.objects.create(
-                subscription=successor,
-                start_date=max(pause.start_date, effective_date),
-                end_date=pause.end_date,
-                reason=pause.reason,
-            )
-            if pause.start_date >= effective_date:
-                pause.delete()
-            else:
-                pause.end_date = sub.end_date
-                pause.save(update_fields=["end_date"])
-        identifiers = list(sub.identifiers.filter(valid_to__isnull=True))
+        _check_dates(subscription)
+        subscription.full_clean()
+        subscription.save()
+        service_identifiers_save(subscription=subscription, identifiers=identifiers)
         audit_record(
-            action="subscription.change_plan",
-            obj=sub,
+            action="subscription.create",
+            obj=subscription,
+            tenant=account.tenant,
             actor=actor,
-            tenant=sub.account.tenant,
-            before={"plan": sub.price_plan_id, "quantity": sub.quantity},
-            after={"plan": new_plan.pk if new_plan else None, "quantity": new_quantity, "successor": successor.pk},
+            after={**_summary(subscription), "identifiers": [f"{i.kind}:{i.value}" for i in identifiers]},
         )
-        _move_identifiers(identifiers, successor, effective_date)
-        return successor
+        return subscription
 
 
-def _move_identifiers(identifiers: list[Any], successor: Subscription, effective_date: date) -> None:
-    """Open identifiers (MSISDN...) follow the service: closed on the old row, reopened on the new."""
-    if not identifiers:
-        return
-    zone = ZoneInfo(successor.account.tenant.timezone)
-    switch = dj_timezone.make_aware(datetime.combine(effective_date, time.min), zone)
-    for identifier in identifiers:
-        if identifier.valid_from >= switch:
-            identifier.subscription = successor
-            identifier.save(update_fields=["subscription"])
-            continue
-        identifier.valid_to = switch
-        identifier.save(update_fields=["valid_to"])
-        identifier.pk = None
-        identifier.subscription = successor
-        identifier.valid_from = switch
-        identifier.valid_to = None
-        identifier.save()
+def subscription_update(
+    *,
+    subscription: Subscription,
+    identifiers: Sequence[IdentifierSpec] | None = None,
+    actor: Any = None,
+    **changes: Any,
+) -> Subscription:
+    """Change quantity, dates or status (pending/active/paused -> ended is final) and identifiers.
+
+    Locks the subscription row and checks the saved status before a transition. Audited.
+    """
+    unknown = set(changes) - SUBSCRIPTION_MUTABLE_FIELDS
+    if unknown:
+        raise TypeError(f"subscription_update cannot change {sorted(unknown)}")
+    with transaction.atomic():
+        locked = (
+            Subscription.objects.select_for_update(of=("self",))
+            .select_related("account__tenant")
+            .get(pk=subscription.pk)
+        )
+        new_status = changes.get("status", locked.status)
+        if new_status != locked.status and new_status not in SUBSCRIPTION_TRANSITIONS[locked.status]:
+            raise InvalidState(f"The subscription is {locked.status}; it cannot become {new_status}.")
+        before, after = apply_changes(locked, changes)
+        if after:
+            _check_dates(locked)
+            locked.full_clean()
+            locked.save(update_fields=list(after))
+        if identifiers:
+            service_identifiers_save(subscription=locked, identifiers=identifiers)
+            after["identifiers"] = [f"{i.kind}:{i.value}" for i in identifiers]
+        if after:
+            audit_record(
+                action="subscription.update",
+                obj=locked,
+                tenant=locked.account.tenant,
+                actor=actor,
+                before=before,
+                after=after,
+            )
+        return locked
+
+
+def subscription_delete(*, subscription: Subscription, actor: Any = None) -> None:
+    """Delete a subscription that never started (pending); one that ran is ended instead, keeping its history."""
+    with transaction.atomic():
+        locked = (
+            Subscription.objects.select_for_update(of=("self",))
+            .select_related("account__tenant")
+            .get(pk=subscription.pk)
+        )
+        if locked.status != SubscriptionStatus.PENDING:
+            raise InvalidState(
+                f"The subscription is {locked.status}; end it (status ended with an end_date) instead of deleting it."
+            )
+        audit_record(
+            action="subscription.delete", obj=locked, tenant=locked.account.tenant, actor=actor, before=_summary(locked)
+        )
+        locked.delete()

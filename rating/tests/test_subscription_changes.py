@@ -10,7 +10,7 @@ from accounts.models import AuditEvent
 from accounts.models.customers import PaymentMode
 from accounts.tests.factories import make_account, unit
 from rating.models import PricePlan, Product, ServiceIdentifier, Subscription, SubscriptionStatus
-from rating.services.subscriptions import (
+from rating.services.subscription_changes import (
     SubscriptionChangeRefused,
     subscription_change_plan,
     subscription_end,

@@ -1,0 +1,8 @@
+"""Back office for the rating domain, one module per concern (catalog.py joins when the catalog grows).
+
+Every tenant-owned ModelAdmin derives from `accounts.admin.mixins.TenantScopedAdmin`.
+"""
+
+from . import subscriptions
+
+__all__ = ["subscriptions"]
