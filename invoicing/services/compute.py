@@ -44,7 +44,7 @@ from .pricing import (
     apply_taxes,
     average_unit_price,
     full_period_price,
-    percent_text,
+    plain_number,
     prorate,
     shown,
 )
@@ -283,7 +283,7 @@ class _Engine:
             difference = worth - already
             if not difference:
                 continue
-            what = f"{percent_text(percent)}%" if percent is not None else f"{flat} per period"
+            what = f"{plain_number(percent)}%" if percent is not None else f"{flat} per period"
             line = ComputedLine(
                 kind="discount",
                 revenue=REVENUE_OF[target.kind],

@@ -19,7 +19,7 @@ from .billing_data import (
     SubscriptionData,
     UsageGroup,
 )
-from .pricing import HUNDRED, Money, allocate, percent_text, shown
+from .pricing import HUNDRED, Money, allocate, plain_number, shown
 
 ZERO = Decimal("0")
 
@@ -192,7 +192,7 @@ def account_discount_lines(
             continue
         if discount.percent is not None:
             values = [min(money.round(base * discount.percent / HUNDRED), room) for _, base, room in groups]
-            what = f"{percent_text(discount.percent)}%"
+            what = f"{plain_number(discount.percent)}%"
         else:
             assert discount.amount is not None
             room_total = sum((room for _, _, room in groups), ZERO)

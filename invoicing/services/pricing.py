@@ -49,9 +49,9 @@ def prorate(price: Decimal, numerator: int, denominator: int) -> Decimal:
     return EXACT.divide(EXACT.multiply(price, Decimal(numerator)), Decimal(denominator))
 
 
-def percent_text(percent: Decimal) -> str:
-    """20.0000 -> "20", 12.5000 -> "12.5" (never the exponent form "2E+1" of a normalized Decimal)."""
-    return format(percent.normalize(), "f")
+def plain_number(value: Decimal) -> str:
+    """20.0000 -> "20", 12.5000 -> "12.5", 250 -> "250" (never the exponent form "2.5E+2" of normalize())."""
+    return format(value.normalize(), "f")
 
 
 def shown(amount: Decimal) -> str:

@@ -97,7 +97,7 @@ def promotions_daily(*, as_of: datetime | None = None) -> DailyResult:
         for invoice in invoices:
             result.paid_on_time_grants += len(loyalty_earn_paid_invoice(invoice=invoice, paid_on=_paid_on(invoice)))
     for referral in Referral.objects.filter(status=ReferralStatus.PENDING).order_by("pk"):
-        status = referral_evaluate(referral=referral).status
+        status = referral_evaluate(referral=referral, as_of=now).status
         result.referrals_rewarded += status == ReferralStatus.REWARDED
         result.referrals_refused += status == ReferralStatus.REFUSED
     result.points_pockets_expired = points_expire(as_of=now)

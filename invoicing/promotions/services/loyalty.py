@@ -27,6 +27,7 @@ from accounts.services.ledger import exchange_rate_for
 from invoicing.models import Invoice, InvoiceKind, InvoiceStatus
 from invoicing.selectors import tenant_today
 from invoicing.services.periods import anchored, shift_month
+from invoicing.services.pricing import plain_number
 
 from .. import selectors
 from ..exceptions import LoyaltyRefused
@@ -40,6 +41,7 @@ from ..models import (
 )
 from ..models import LoyaltyRuleKind as Kind
 from .grants import (
+    POINTS_UNIT,
     account_lock,
     discount_grant,
     grant_post,
@@ -102,7 +104,8 @@ def loyalty_earn_paid_invoice(*, invoice: Invoice, paid_on: date) -> list[Loyalt
             continue
         reason = (
             f"{rule.name}: invoice {invoice.display_number} paid on time ({paid_on}, due {invoice.due_date}), "
-            f"{invoice.amount_paid} {invoice.currency} x {rule.points.normalize()}"
+            f"{quantize_money(invoice.amount_paid, invoice.currency.decimals)} {invoice.currency} x "
+            f"{plain_number(rule.points)}"
         )
         grant = _grant(
             rule=rule,
@@ -137,7 +140,7 @@ def loyalty_earn_top_up(*, top_up: LedgerTransaction) -> list[LoyaltyGrant]:
             account=account,
             points=entry.amount * rule.points,
             key=f"loyalty:{rule.pk}:top-up:{top_up.pk}",
-            reason=f"{rule.name}: top-up of {entry.amount.normalize()} {entry.unit} x {rule.points.normalize()}",
+            reason=f"{rule.name}: top-up of {plain_number(entry.amount)} {entry.unit} x {plain_number(rule.points)}",
             source_transaction=top_up,
         )
         granted += [grant] if grant else []
@@ -185,7 +188,8 @@ def loyalty_earn_tenure(*, account: BillingAccount, as_of: date | None = None) -
 def points_expire(*, as_of: datetime | None = None) -> int:
     """Expire the points (and only the points) whose pockets' validity ended: what is left goes to the
     tenant's breakage account. Idempotent (one expiry per pocket)."""
-    return pockets_expire(as_of=as_of, unit=points_unit())
+    unit = Unit.objects.filter(code=POINTS_UNIT).first()
+    return pockets_expire(as_of=as_of, unit=unit) if unit else 0
 
 
 def points_balance(*, account: BillingAccount, at: datetime | None = None) -> Decimal:
@@ -257,7 +261,7 @@ def _redeem_credit(account: BillingAccount, points: Decimal, key: str, actor: An
     value = quantize_money(points * rate.rate, currency.decimals, ROUND_DOWN)
     if value <= 0:
         raise InvalidAmount(f"{points} points are worth less than one {currency} minor unit.")
-    reason = f"{points.normalize()} loyalty points redeemed for {value} {currency} at {rate.rate.normalize()}"
+    reason = f"{plain_number(points)} loyalty points redeemed for {value} {currency} at {plain_number(rate.rate)}"
     # The two halves of a pocket transfer: points out to the exchange account, money in from it.
     spent = _spend(account, points, LedgerAccountKind.EXCHANGE, key, reason)
     credited = grant_post(
@@ -286,7 +290,7 @@ def _redeem_credit(account: BillingAccount, points: Decimal, key: str, actor: An
 def _redeem_reward(account: BillingAccount, reward: LoyaltyReward, key: str, actor: Any) -> LoyaltyRedemption:
     if not reward.active or reward.tenant_id not in selectors.tenant_chain(account.tenant):
         raise LoyaltyRefused(f"Reward {reward.code} is not offered to account {account.number}.")
-    reason = f"{reward.points.normalize()} loyalty points redeemed for {reward.name}"
+    reason = f"{plain_number(reward.points)} loyalty points redeemed for {reward.name}"
     spent = _spend(account, reward.points, LedgerAccountKind.POINTS_LIABILITY, key, reason)
     redemption = LoyaltyRedemption(
         account=account,
@@ -303,7 +307,7 @@ def _redeem_reward(account: BillingAccount, reward: LoyaltyReward, key: str, act
             benefit=reward,
             counter_kind=LedgerAccountKind.POINTS_LIABILITY,
             key=key,
-            reason=f"{reason}: {reward.quantity.normalize()} {reward.unit} for {reward.validity_days} days",
+            reason=f"{reason}: {plain_number(reward.quantity)} {reward.unit} for {reward.validity_days} days",
             name=reward.name,
             reference=f"loyalty-points:{spent.pk}",
             actor=actor,

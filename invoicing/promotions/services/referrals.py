@@ -12,6 +12,7 @@ import re
 import secrets
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -20,7 +21,7 @@ from accounts.models import BillingAccount, Customer, Unit
 from accounts.models.customers import AccountStatus
 from accounts.services import audit_record
 from invoicing.models import Invoice
-from invoicing.selectors import day_start, tenant_today
+from invoicing.selectors import day_start
 from invoicing.services.periods import shift_month
 
 from .. import selectors
@@ -127,10 +128,10 @@ def _reward_account(customer: Customer, currency: Unit) -> BillingAccount | None
     )
 
 
-def _rewarded_this_month(referral: Referral) -> int:
-    """The referrer's rewarded referrals in the current calendar month of its tenant's zone."""
+def _rewarded_this_month(referral: Referral, now: datetime) -> int:
+    """The referrer's rewarded referrals in the calendar month of `now` in its tenant's zone."""
     tenant = referral.referrer.tenant
-    today = tenant_today(tenant)
+    today = now.astimezone(ZoneInfo(tenant.timezone)).date()
     year, month = shift_month(today.year, today.month, 1)
     start, end = day_start(tenant, today.replace(day=1)), day_start(tenant, date(year, month, 1))
     return Referral.objects.filter(
@@ -148,14 +149,15 @@ def _refuse(referral: Referral, reason: str, detail: str, now: datetime, actor: 
     return referral
 
 
-def referral_evaluate(*, referral: Referral, actor: Any = None) -> Referral:
+def referral_evaluate(*, referral: Referral, as_of: datetime | None = None, actor: Any = None) -> Referral:
     """Reward the referrer (and the friend) once the programme's condition is met, or refuse it when
     a fraud rule applies; a referral whose condition is not met yet stays pending.
 
     Locks the referral, then the referrer's code row (a referrer's rewards run one at a time, so the
-    monthly cap holds). Idempotent: a referral no longer pending is returned as it is.
+    monthly cap holds). Idempotent: a referral no longer pending is returned as it is. `as_of` (default
+    now) is the moment the condition is checked at and the reward dated.
     """
-    now = timezone.now()
+    now = as_of or timezone.now()
     with transaction.atomic():
         locked = (
             Referral.objects.select_for_update(of=("self",))
@@ -172,7 +174,7 @@ def referral_evaluate(*, referral: Referral, actor: Any = None) -> Referral:
                 detail = f"{friend.name} pays with the referrer's payment method ({sorted(shared)[0]})"
                 return _refuse(locked, RefusalReason.SAME_PAYMENT_METHOD, detail, now, actor)
         ReferralCode.objects.select_for_update().get(pk=locked.code_id)
-        if program.monthly_cap is not None and _rewarded_this_month(locked) >= program.monthly_cap:
+        if program.monthly_cap is not None and _rewarded_this_month(locked, now) >= program.monthly_cap:
             detail = f"{referrer.name} was rewarded for {program.monthly_cap} referral(s) this month already"
             return _refuse(locked, RefusalReason.MONTHLY_CAP, detail, now, actor)
         account = _reward_account(referrer, program.currency)
