@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("accounts.api.urls")),
     path("", include("rating.api.urls")),
     path("", include("invoicing.api.urls")),
+    path("", include("invoicing.promotions.api.urls")),
 ]

@@ -179,6 +179,12 @@ SPECTACULAR_SETTINGS = {
         "InvoiceKindEnum": "invoicing.models.invoices.InvoiceKind",
         "InvoiceLineKindEnum": "invoicing.models.invoices.LineKind",
         "CustomerKindEnum": "accounts.models.customers.CustomerKind",
+        "RevenueKindEnum": "invoicing.models.invoices.RevenueKind",
+        "PromotionKindEnum": "invoicing.promotions.models.promotions.PromotionKind",
+        "LoyaltyRuleKindEnum": "invoicing.promotions.models.loyalty.LoyaltyRuleKind",
+        "LoyaltyRewardKindEnum": "invoicing.promotions.models.loyalty.LoyaltyRewardKind",
+        "LoyaltyRedemptionKindEnum": "invoicing.promotions.models.loyalty.LoyaltyRedemptionKind",
+        "ReferralStatusEnum": "invoicing.promotions.models.referrals.ReferralStatus",
     },
 }
 

@@ -9,6 +9,7 @@ refuses it (same payment method, the referrer's monthly cap). Its status changes
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from django.db import models
 from django.utils import timezone
@@ -34,7 +35,7 @@ class ReferralProgram(models.Model):
     days_active = models.PositiveSmallIntegerField(default=30, help_text="For the days-active condition.")
     currency = models.ForeignKey("accounts.Unit", on_delete=models.PROTECT, related_name="+")
     referrer_reward = models.DecimalField(**MONEY, help_text="Credit for the referrer.")
-    friend_reward = models.DecimalField(**MONEY, default=0, help_text="Credit for the friend; 0: none.")
+    friend_reward = models.DecimalField(**MONEY, default=Decimal("0"), help_text="Credit for the friend; 0: none.")
     monthly_cap = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Rewarded referrals per referrer per calendar month; empty: no cap."
     )
