@@ -4,11 +4,13 @@ for items or for a discount."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime
 from decimal import Decimal as D
 
 import pytest
 import time_machine
+from django.core.management import call_command
 
 from accounts.exceptions import InsufficientFunds
 from accounts.models import BillingAccount, LedgerAccount, Wallet
@@ -216,3 +218,13 @@ def test_points_buy_a_discount_on_the_next_invoice(operator):
     assert amounts(may) == [("recurring", D("20.00")), ("discount", D("-2.00"))]
     assert amounts(june) == [("recurring", D("20.00"))]
     assert points_balance(account=account) == D("200")
+
+
+def test_the_daily_command_reports_what_it_granted(operator):
+    make_rule(operator, "per_top_up", "1")
+    make_account(tenant=operator, balance=D("5.00"))
+    out = io.StringIO()
+
+    call_command("promotions_daily", stdout=out)
+
+    assert out.getvalue().startswith("tenure grants: 0, top up grants: 1, paid on time grants: 0")
