@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import Any
 
@@ -10,9 +11,15 @@ from django.dispatch import receiver
 from invoicing.models import Invoice
 from invoicing.signals import invoice_paid
 
+from .tasks import invoice_paid_rewards_task
+
+logger = logging.getLogger(__name__)
+
 
 @receiver(invoice_paid, sender=Invoice, dispatch_uid="promotions.invoice_paid")
 def on_invoice_paid(sender: Any, invoice: Invoice, paid_on: date, **kwargs: Any) -> None:
-    from .tasks import invoice_paid_rewards_task
-
-    invoice_paid_rewards_task.delay(invoice.pk, paid_on.isoformat())
+    try:
+        invoice_paid_rewards_task.delay(invoice.pk, paid_on.isoformat())
+    except Exception:
+        # The payment is committed already; the daily run grants whatever this missed.
+        logger.exception("Could not queue the rewards of paid invoice %s", invoice.pk)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from accounts.models import BillingAccount, LedgerAccountKind, LedgerTransaction
+from accounts.models import BillingAccount, LedgerAccountKind, LedgerTransaction, UnitKind
 from accounts.models.customers import AccountStatus
 from accounts.models.ledger import TransactionKind
 from invoicing.models import Invoice, InvoiceEvent, InvoiceKind, InvoiceStatus
@@ -18,6 +18,8 @@ from invoicing.models import Invoice, InvoiceEvent, InvoiceKind, InvoiceStatus
 from ..models import LoyaltyGrant, LoyaltyRule, LoyaltyRuleKind, Referral, ReferralStatus
 from .loyalty import loyalty_earn_paid_invoice, loyalty_earn_tenure, loyalty_earn_top_up, points_expire
 from .referrals import referral_evaluate
+
+MONEY_KINDS = (UnitKind.CURRENCY, UnitKind.CRYPTO)
 
 
 @dataclass
@@ -73,6 +75,7 @@ def promotions_daily(*, as_of: datetime | None = None) -> DailyResult:
                 created_at__gte=rule.valid_from,
                 entries__ledger_account__kind=LedgerAccountKind.POCKET,
                 entries__amount__gt=0,
+                entries__unit__kind__in=MONEY_KINDS,
             )
             .exclude(Exists(granted))
             .distinct()

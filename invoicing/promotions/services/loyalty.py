@@ -100,7 +100,7 @@ def loyalty_earn_paid_invoice(*, invoice: Invoice, paid_on: date) -> list[Loyalt
     account = invoice.account
     granted = []
     for rule in selectors.loyalty_rules_for(tenant=account.tenant, kind=Kind.PAID_ON_TIME):
-        if tenant_today(account.tenant) < rule.valid_from.date():
+        if paid_on < timezone.localtime(rule.valid_from, timezone=_zone(account)).date():
             continue
         reason = (
             f"{rule.name}: invoice {invoice.display_number} paid on time ({paid_on}, due {invoice.due_date}), "
