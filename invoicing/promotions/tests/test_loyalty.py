@@ -5,12 +5,14 @@ for items or for a discount."""
 from __future__ import annotations
 
 import io
+import threading
 from datetime import UTC, date, datetime
 from decimal import Decimal as D
 
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import connection
 
 from accounts.exceptions import InsufficientFunds
 from accounts.models import BillingAccount, LedgerAccount, Wallet
@@ -228,3 +230,41 @@ def test_the_daily_command_reports_what_it_granted(operator):
     call_command("promotions_daily", stdout=out)
 
     assert out.getvalue().startswith("tenure grants: 0, top up grants: 1, paid on time grants: 0")
+
+
+def test_points_come_when_the_invoice_is_fully_paid_for_the_whole_amount(
+    operator, issued, django_capture_on_commit_callbacks
+):
+    make_rule(operator, "per_currency_paid_on_time", "1")
+
+    with time_machine.travel(datetime(2024, 3, 5, tzinfo=UTC)), django_capture_on_commit_callbacks(execute=True):
+        pay(issued, "10.00")
+    after_part = points_balance(account=issued.account)
+    with time_machine.travel(datetime(2024, 3, 14, tzinfo=UTC)), django_capture_on_commit_callbacks(execute=True):
+        pay(issued, "14.20")
+
+    assert (after_part, points_balance(account=issued.account)) == (D("0"), D("24"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_daily_runs_at_once_grant_each_tenure_month_once(operator):
+    account = make_account(tenant=operator)
+    BillingAccount.objects.filter(pk=account.pk).update(created_at=datetime(2024, 1, 15, tzinfo=UTC))
+    make_rule(operator, "per_tenure_month", "5")
+    start = threading.Barrier(2)
+
+    def run() -> None:
+        start.wait()
+        try:
+            promotions_daily(as_of=datetime(2024, 4, 20, tzinfo=UTC))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert LoyaltyGrant.objects.count() == 3
+    assert points_balance(account=account) == D("15")
