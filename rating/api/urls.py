@@ -1,9 +1,22 @@
-"""Routes of the rating API under /api/v1/."""
+"""Routes of the rating API under /api/v1/: subscriptions, the catalog under rating/ and the cost quote."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import catalog_views, views
+from .quote import QuoteSlashView, QuoteView
 
 router = SimpleRouter()
 router.register("subscriptions", views.SubscriptionViewSet, basename="subscription")
-urlpatterns = router.urls
+router.register("rating/products", catalog_views.ProductViewSet, basename="product")
+router.register("rating/price-plans", catalog_views.PricePlanViewSet, basename="price-plan")
+router.register("rating/charges", catalog_views.ChargeViewSet, basename="charge")
+router.register("rating/tariffs", catalog_views.TariffViewSet, basename="tariff")
+router.register("rating/time-bands", catalog_views.TimeBandViewSet, basename="time-band")
+router.register("rating/holidays", catalog_views.HolidayViewSet, basename="holiday")
+router.register("rating/rate-deck-imports", catalog_views.RateDeckImportViewSet, basename="rate-deck-import")
+urlpatterns = [
+    path("rating/quote", QuoteView.as_view(), name="rating-quote"),
+    path("rating/quote/", QuoteSlashView.as_view(), name="rating-quote-slash"),
+    *router.urls,
+]

@@ -1,6 +1,7 @@
 """Models of the rating app: the catalog, tariffs and subscriptions (usage and runs arrive with their issues)."""
 
 from .catalog import BillingTiming, Charge, ChargeKind, ChargePeriod, ChargeTier, PricePlan, Product, QuantityPricing
+from .rate_decks import RateDeckImport, RateDeckSource
 from .subscriptions import (
     ServiceIdentifier,
     ServiceIdentifierKind,
@@ -21,6 +22,8 @@ __all__ = [
     "PricePlan",
     "Product",
     "QuantityPricing",
+    "RateDeckImport",
+    "RateDeckSource",
     "RatedUsage",
     "RoundingMethod",
     "ServiceIdentifier",
