@@ -28,7 +28,7 @@ from .models import (
     ReferralCode,
     ReferralProgram,
 )
-from .services import referral_code_for, referral_evaluate
+from .services import promotion_campaign_run, referral_code_for, referral_evaluate
 
 BENEFIT_FIELDSETS = [
     ("Discount on the next invoices", {"fields": [("discount_percent", "discount_amount"), "discount_periods",
@@ -58,6 +58,14 @@ class PromotionAdmin(TenantScopedAdmin):
         ("Amounts", {"fields": ["currency", "credit_amount"]}),
         *BENEFIT_FIELDSETS,
     ]
+    actions = ["run_campaign"]
+
+    @admin.action(description="Grant to every eligible customer who has not had it yet (campaign)")
+    def run_campaign(self, request: HttpRequest, queryset: QuerySet[Promotion]) -> None:
+        for promotion in queryset.order_by("pk"):
+            result = promotion_campaign_run(promotion=promotion, actor=request.user)
+            refused = ", ".join(f"{n} {code}" for code, n in sorted(result.refused.items())) or "none"
+            self.message_user(request, f"{promotion.code}: granted to {result.granted}; refused: {refused}.")
 
 
 @admin.register(PromotionRedemption)

@@ -109,6 +109,11 @@ class RedeemSerializer(serializers.Serializer):
     account = _account_field()
 
 
+class CampaignResultSerializer(serializers.Serializer):
+    granted = serializers.IntegerField()
+    refused = serializers.DictField(child=serializers.IntegerField(), help_text="Customers refused, per reason code.")
+
+
 class PromotionRedemptionSerializer(serializers.ModelSerializer):
     promotion = serializers.CharField(source="promotion.code", read_only=True)
     account = serializers.UUIDField(source="account.uuid", read_only=True)

@@ -31,6 +31,7 @@ from invoicing.promotions.models import (
 )
 from invoicing.promotions.services import (
     loyalty_redeem,
+    promotion_campaign_run,
     promotion_redeem,
     referral_code_for,
     referral_evaluate,
@@ -81,9 +82,18 @@ class PromotionViewSet(ConfigViewSet):
     search_fields = ["code", "name"]
 
     def get_permissions(self) -> list[BasePermission]:
-        if self.action == "redeem":
+        if self.action in ("redeem", "campaign"):
             return [IsTenantStaff(), _may("promotions.add_promotionredemption")()]
         return super().get_permissions()
+
+    @extend_schema(request=None, parameters=[IDEMPOTENCY_KEY_REQUIRED], responses={200: s.CampaignResultSerializer})
+    @action(detail=True, methods=["post"])
+    def campaign(self, request: Request, pk: str | None = None) -> Response:
+        """Grant the promotion to every eligible customer who has not had it yet (until the total limit)."""
+        promotion = self.get_object()
+        return idempotent(
+            request, lambda: Response(vars(promotion_campaign_run(promotion=promotion, actor=request.user)))
+        )
 
     @extend_schema(
         request=s.RedeemSerializer,

@@ -1,7 +1,9 @@
-"""Redeeming a promo code: checks, limits, then one grant (discount, free units or credit)."""
+"""Redeeming a promo code, or running a promotion as a campaign for every eligible customer: checks,
+limits, then one grant per redemption (a discount, free units or credit)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -62,6 +64,10 @@ def promotion_redeem(*, code: str, account: BillingAccount, actor: Any = None) -
     promotion = selectors.promotion_for_code(code=code, tenant=account.tenant)
     if promotion is None:
         raise _refuse("promotion_unknown", f"No promotion has the code {code.strip().upper()}.")
+    return _redeem(promotion, account, actor, "redeemed by")
+
+
+def _redeem(promotion: Promotion, account: BillingAccount, actor: Any, how: str) -> PromotionRedemption:
     with transaction.atomic():
         promotion = (
             Promotion.objects.select_for_update(of=("self",))
@@ -78,7 +84,7 @@ def promotion_redeem(*, code: str, account: BillingAccount, actor: Any = None) -
                 f"Code {promotion.code} can be redeemed {promotion.per_customer_limit} time(s) per customer.",
             )
         if promotion.total_limit is not None and promotion.redemptions_count >= promotion.total_limit:
-            raise _refuse("promotion_limit_reached", f"Code {promotion.code} has been redeemed as often as it can.")
+            raise _refuse("promotion_sold_out", f"Code {promotion.code} has been redeemed as often as it can.")
         redemption = PromotionRedemption.objects.create(
             promotion=promotion,
             account=account,
@@ -87,7 +93,7 @@ def promotion_redeem(*, code: str, account: BillingAccount, actor: Any = None) -
             redeemed_at=now,
             actor=actor if getattr(actor, "pk", None) else None,
         )
-        _grant(promotion, redemption, actor)
+        _grant(promotion, redemption, actor, how)
         promotion.redemptions_count += 1
         promotion.save(update_fields=["redemptions_count"])
         audit_record(
@@ -95,15 +101,51 @@ def promotion_redeem(*, code: str, account: BillingAccount, actor: Any = None) -
             obj=redemption,
             actor=actor,
             tenant=account.tenant,
-            after={"code": promotion.code, "account": account.number, "number": redemption.number},
+            after={"code": promotion.code, "account": account.number, "number": redemption.number, "how": how},
         )
         return redemption
 
 
-def _grant(promotion: Promotion, redemption: PromotionRedemption, actor: Any) -> None:
+@dataclass
+class CampaignResult:
+    granted: int = 0
+    refused: dict[str, int] = field(default_factory=dict)
+
+
+def promotion_campaign_run(*, promotion: Promotion, actor: Any = None) -> CampaignResult:
+    """Grant `promotion` to every eligible customer of its tenant's subtree who has not had it yet
+    (their oldest active account), as if each had redeemed the code; stops when the total limit is
+    reached. One transaction per customer; a rerun grants only customers added since."""
+    now = timezone.now()
+    accounts = (
+        BillingAccount.objects.filter(tenant__path__startswith=promotion.tenant.path, status=AccountStatus.ACTIVE)
+        .exclude(customer__in=PromotionRedemption.objects.filter(promotion=promotion).values("customer"))
+        .select_related("tenant", "customer", "currency")
+        .order_by("customer_id", "created_at", "pk")
+    )
+    if promotion.segment:
+        accounts = accounts.filter(customer__segment=promotion.segment)
+    if promotion.new_customers_only:
+        accounts = accounts.filter(customer__created_at__gte=now - timedelta(days=promotion.new_customer_days))
+    result, seen = CampaignResult(), set()
+    for account in accounts:
+        if account.customer_id in seen:
+            continue
+        try:
+            _redeem(promotion, account, actor, "granted by campaign to")
+            result.granted += 1
+            seen.add(account.customer_id)
+        except PromotionRefused as exc:
+            result.refused[exc.code] = result.refused.get(exc.code, 0) + 1
+            if exc.code == "promotion_sold_out":
+                break
+    return result
+
+
+def _grant(promotion: Promotion, redemption: PromotionRedemption, actor: Any, how: str) -> None:
     account = redemption.account
     key = f"promotion:{promotion.pk}:customer:{redemption.customer_id}:{redemption.number}"
-    reason = f"Promotion {promotion.code} ({promotion.name}) redeemed by {account.number}"
+    reason = f"Promotion {promotion.code} ({promotion.name}) {how} {account.number}"
     reference = f"promotion-redemption:{redemption.pk}"
     if promotion.kind == PromotionKind.CREDIT:
         assert promotion.credit_amount is not None

@@ -64,6 +64,19 @@ def test_redeem_grants_once_per_idempotency_key_and_then_hits_the_limit(operator
     assert main_wallet(account).balance == D("10.00")
 
 
+def test_a_campaign_is_run_once_per_idempotency_key(operator, operator_staff):
+    promotion = make_promotion(operator, code="ALLIN", credit_amount=D("2.00"))
+    accounts = [make_account(tenant=operator) for _ in range(2)]
+    client = client_for(operator_staff)
+
+    run = post(client, f"/api/v1/promotions/{promotion.pk}/campaign/", {}, key="c-1")
+    replay = post(client, f"/api/v1/promotions/{promotion.pk}/campaign/", {}, key="c-1")
+
+    assert (run.status_code, run.json()) == (200, {"granted": 2, "refused": {}})
+    assert replay.json() == {"granted": 2, "refused": {}}
+    assert [main_wallet(account).balance for account in accounts] == [D("2.00"), D("2.00")]
+
+
 def test_another_resellers_staff_sees_nothing_and_cannot_redeem_for_the_account(reseller_a, reseller_b):
     promotion = make_promotion(reseller_a, code="AONLY", credit_amount=D("1.00"))
     account = make_account(tenant=reseller_a)

@@ -16,7 +16,7 @@ from accounts.models import Customer, LedgerAccount, LedgerTransaction
 from accounts.tests.factories import main_wallet, make_account, make_customer, unit
 from invoicing.promotions.exceptions import PromotionRefused
 from invoicing.promotions.models import Promotion, PromotionRedemption
-from invoicing.promotions.services import promotion_redeem
+from invoicing.promotions.services import promotion_campaign_run, promotion_redeem
 from invoicing.promotions.tests.factories import make_promotion
 from invoicing.tests.factories import amounts, bill, make_postpaid, monthly_plan, subscribe
 
@@ -132,7 +132,7 @@ def test_concurrent_redemptions_never_pass_the_total_limit(operator):
         thread.join()
 
     promotion.refresh_from_db()
-    assert sorted(outcomes) == ["ok"] * 3 + ["promotion_limit_reached"] * 5
+    assert sorted(outcomes) == ["ok"] * 3 + ["promotion_sold_out"] * 5
     assert promotion.redemptions_count == PromotionRedemption.objects.count() == 3
     assert LedgerTransaction.objects.filter(kind="promotion").count() == 3
     assert system_balance(operator, "promotions_expense", "EUR") == D("-15.00")
@@ -204,3 +204,23 @@ def test_a_discount_code_is_refused_on_a_prepaid_account_and_grants_nothing(oper
 
     assert not Promotion.objects.filter(pk=promotion.pk, redemptions_count__gt=0).exists()
     assert not PromotionRedemption.objects.exists()
+
+
+def test_a_campaign_grants_every_eligible_customer_once_until_the_total_limit(operator, reseller_a):
+    business = [make_customer(tenant=tenant, segment="business") for tenant in (operator, reseller_a, operator)]
+    accounts = [make_account(customer=customer) for customer in business]
+    make_account(customer=business[0])  # a second account of the first customer gets nothing more
+    make_account(tenant=operator)  # not in the segment
+    promotion = make_promotion(operator, code="B2B", credit_amount=D("20.00"), segment="business", total_limit=2)
+
+    first = promotion_campaign_run(promotion=promotion)
+    promotion.total_limit = 5
+    promotion.save()
+    second = promotion_campaign_run(promotion=promotion)
+    third = promotion_campaign_run(promotion=promotion)
+
+    assert (first.granted, first.refused) == (2, {"promotion_sold_out": 1})
+    assert (second.granted, second.refused, third.granted) == (1, {}, 0)
+    assert [main_wallet(account).balance for account in accounts] == [D("20.00")] * 3
+    first_grant = PromotionRedemption.objects.get(account=accounts[0]).ledger_transaction
+    assert first_grant.description == f"Promotion B2B ({promotion.name}) granted by campaign to {accounts[0].number}"
