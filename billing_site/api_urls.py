@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("rating.api.urls")),
     path("", include("invoicing.api.urls")),
     path("", include("invoicing.promotions.api.urls")),
+    path("", include("invoicing.payments.api.urls")),
 ]

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "rating",
     "invoicing",
     "invoicing.promotions",
+    "invoicing.payments",
     "dunning",
     "selfcare",
 ]
@@ -131,6 +132,11 @@ STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+# A call that takes longer leaves its payment "unknown" until the reconciliation job asks again.
+STRIPE_TIMEOUT_SECONDS = float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "20"))
+STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2"))
+# Where Stripe Checkout sends the customer back to (the portal's public address).
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000")
 
 # Celery: Redis in production; eager in-process when no broker is configured.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
@@ -148,6 +154,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "invoicing.promotions.tasks.promotions_daily_task",
         "schedule": crontab(hour=3, minute=15),
     },
+    "payments-auto-pay-due": {"task": "payments.auto_pay_run_due_task", "schedule": 3600.0},
+    "payments-reconcile-unknown": {"task": "payments.payments_reconcile_unknown_task", "schedule": 900.0},
 }
 
 REST_FRAMEWORK = {
@@ -195,6 +203,11 @@ SPECTACULAR_SETTINGS = {
         "LoyaltyRewardKindEnum": "invoicing.promotions.models.loyalty.LoyaltyRewardKind",
         "LoyaltyRedemptionKindEnum": "invoicing.promotions.models.loyalty.LoyaltyRedemptionKind",
         "ReferralStatusEnum": "invoicing.promotions.models.referrals.ReferralStatus",
+        "PaymentStatusEnum": "invoicing.payments.models.payments.PaymentStatus",
+        "RefundStatusEnum": "invoicing.payments.models.payments.RefundStatus",
+        "GatewayEnum": "invoicing.payments.models.payments.Gateway",
+        "OfflineGatewayEnum": "invoicing.payments.models.payments.OFFLINE_GATEWAY_CHOICES",
+        "MatchStatusEnum": "invoicing.payments.models.statements.MatchStatus",
     },
 }
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 
 from accounts.models import BillingAccount, Customer, Tenant
 from invoicing.models import Invoice, InvoiceKind, InvoiceStatus
+from invoicing.payments.models import PaymentAllocation, SavedPaymentMethod
 from rating.models import Subscription
 
 from .models import LoyaltyRule, Promotion, Referral, ReferralCode, ReferralProgram
@@ -49,9 +51,25 @@ def paid_invoices_of(customer: Customer) -> QuerySet[Invoice]:
     return Invoice.objects.filter(account__customer=customer, kind=InvoiceKind.INVOICE, status=InvoiceStatus.PAID)
 
 
+def invoice_paid_on(invoice: Invoice) -> date | None:
+    """The day (tenant's zone) the last money applied to the invoice was received: a bank transfer
+    received on time but recorded later still counts as paid on time. None without payments."""
+    received = PaymentAllocation.objects.filter(
+        invoice=invoice, amount__gt=0, payment__received_at__isnull=False
+    ).aggregate(last=Max("payment__received_at"))["last"]
+    return received.astimezone(ZoneInfo(invoice.tenant.timezone)).date() if received else None
+
+
+def card_fingerprint(brand: str, last4: str, exp_month: int | None, exp_year: int | None) -> str:
+    """The canonical fingerprint of a card, e.g. "card:visa:4242:12/2030" (give the same form at signup)."""
+    return f"card:{brand.lower()}:{last4}:{exp_month or 0:02d}/{exp_year or 0}"
+
+
 def payment_fingerprints(customer: Customer) -> set[str]:
-    """Fingerprints of the payment methods a customer is known to use: the one saved with its referral
-    code and the one given when it was referred (saved payment methods join here with payments)."""
+    """Fingerprints of the payment methods a customer is known to use: the cards saved on its accounts,
+    the one recorded with its referral code and the one given when it was referred."""
     found = set(ReferralCode.objects.filter(customer=customer).values_list("payment_fingerprint", flat=True))
     found |= set(Referral.objects.filter(referred=customer).values_list("payment_fingerprint", flat=True))
+    cards = SavedPaymentMethod.objects.filter(account__customer=customer).exclude(last4="")
+    found |= {card_fingerprint(c.brand, c.last4, c.exp_month, c.exp_year) for c in cards}
     return {fingerprint for fingerprint in found if fingerprint}

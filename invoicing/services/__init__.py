@@ -24,6 +24,7 @@ from .lifecycle import (
     invoice_issue,
     invoice_mark_overdue,
     invoice_mark_paid,
+    invoice_payment_reverse,
     invoice_write_off,
 )
 
@@ -38,6 +39,7 @@ __all__ = [
     "invoice_mark_overdue",
     "invoice_mark_paid",
     "invoice_one_off_create",
+    "invoice_payment_reverse",
     "invoice_preview",
     "invoice_write_off",
     "invoices_generate",

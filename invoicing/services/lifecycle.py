@@ -182,3 +182,28 @@ def invoice_write_off(*, invoice: Invoice, reason: str, actor: Any = None) -> In
         locked.save(update_fields=["amount_written_off", "status", "updated_at"])
         _record(locked, before, actor, "write_off", reason, amount=amount)
         return locked
+
+
+def invoice_payment_reverse(*, invoice: Invoice, amount: Decimal, actor: Any = None, note: str = "") -> Invoice:
+    """Take back `amount` of what was recorded paid (a payment released, refunded or charged back): the
+    invoice is open again -> partially paid, or issued / overdue (past its due date) when nothing is
+    left paid. The payments service posts the ledger side in the same transaction. Locks the invoice."""
+    amount = to_decimal(amount)
+    with transaction.atomic():
+        locked = invoice_lock(invoice)
+        before = locked.status
+        _check(locked, [*OPEN_STATUSES, S.PAID], "take back a payment on")
+        if amount <= ZERO or amount > locked.amount_paid:
+            raise InvoiceStateError(
+                f"Invoice {locked.display_number} has {locked.amount_paid} paid; {amount} cannot be taken back."
+            )
+        locked.amount_paid -= amount
+        if locked.open_amount <= ZERO or locked.amount_paid > ZERO:
+            locked.status = settled_status(locked)
+        else:
+            today = selectors.tenant_today(locked.tenant)
+            overdue = locked.due_date is not None and today > locked.due_date
+            locked.status = S.OVERDUE if overdue else S.ISSUED
+        locked.save(update_fields=["amount_paid", "status", "updated_at"])
+        _record(locked, before, actor, "payment_reversed", note, amount=amount)
+        return locked

@@ -15,6 +15,7 @@ from accounts.models.customers import AccountStatus
 from accounts.models.ledger import TransactionKind
 from invoicing.models import Invoice, InvoiceEvent, InvoiceKind, InvoiceStatus
 
+from .. import selectors
 from ..models import LoyaltyGrant, LoyaltyRule, LoyaltyRuleKind, Referral, ReferralStatus
 from .loyalty import loyalty_earn_paid_invoice, loyalty_earn_tenure, loyalty_earn_top_up, points_expire
 from .referrals import referral_evaluate
@@ -35,6 +36,7 @@ class DailyResult:
 def invoice_paid_rewards(*, invoice: Invoice, paid_on: date) -> int:
     """What a fully paid invoice earns: points if paid on time, and the referral of its customer when
     the programme waits for the first paid invoice. Returns how many grants and rewards were made."""
+    paid_on = selectors.invoice_paid_on(invoice) or paid_on
     made = len(loyalty_earn_paid_invoice(invoice=invoice, paid_on=paid_on))
     pending = Referral.objects.filter(referred_id=invoice.account.customer_id, status=ReferralStatus.PENDING).first()
     if pending is not None:
@@ -47,7 +49,10 @@ def _rules(kind: str) -> list[LoyaltyRule]:
 
 
 def _paid_on(invoice: Invoice) -> date:
-    """The tenant's day the invoice became paid (its last transition to paid)."""
+    """The tenant's day the money was received, else the day it became paid (its last transition)."""
+    received = selectors.invoice_paid_on(invoice)
+    if received is not None:
+        return received
     event = invoice.events.filter(to_status=InvoiceStatus.PAID).order_by("-id").first()
     moment = event.created_at if event else invoice.updated_at
     return moment.astimezone(ZoneInfo(invoice.tenant.timezone)).date()

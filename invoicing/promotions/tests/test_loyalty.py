@@ -18,6 +18,7 @@ from accounts.exceptions import InsufficientFunds
 from accounts.models import BillingAccount, LedgerAccount, Wallet
 from accounts.services import wallet_credit
 from accounts.tests.factories import main_wallet, make_account, unit
+from invoicing.payments.services import payment_record_offline
 from invoicing.promotions.models import LoyaltyGrant, LoyaltyRedemption
 from invoicing.promotions.services import (
     invoice_paid_rewards,
@@ -268,3 +269,22 @@ def test_two_daily_runs_at_once_grant_each_tenure_month_once(operator):
 
     assert LoyaltyGrant.objects.count() == 3
     assert points_balance(account=account) == D("15")
+
+
+def test_a_transfer_received_by_the_due_date_but_recorded_later_counts_as_paid_on_time(
+    operator, issued, django_capture_on_commit_callbacks
+):
+    make_rule(operator, "per_currency_paid_on_time", "1")
+
+    with time_machine.travel(datetime(2024, 3, 18, 9, tzinfo=UTC)), django_capture_on_commit_callbacks(execute=True):
+        payment_record_offline(
+            account=issued.account,
+            amount=D("24.20"),
+            gateway="bank_transfer",
+            received_at=datetime(2024, 3, 14, 16, tzinfo=UTC),
+        )
+
+    issued.refresh_from_db()
+    assert issued.status == "paid"
+    assert points_balance(account=issued.account) == D("24")
+    assert "paid on time (2024-03-14, due 2024-03-15)" in LoyaltyGrant.objects.get().reason

@@ -11,6 +11,7 @@ import time_machine
 
 from accounts.models import BillingAccount, LedgerAccount, LedgerTransaction
 from accounts.tests.factories import main_wallet, make_account, make_customer
+from invoicing.payments.models import SavedPaymentMethod
 from invoicing.promotions.exceptions import ReferralRefused
 from invoicing.promotions.models import Referral
 from invoicing.promotions.services import promotions_daily, referral_code_for, referral_evaluate, referral_register
@@ -117,6 +118,20 @@ def test_a_friend_paying_with_the_referrers_payment_method_is_refused(operator):
 
     assert (referral.status, referral.refusal_reason) == ("refused", "same_payment_method")
     assert expense(operator) == D("0")
+
+
+def test_a_friend_who_saved_the_referrers_card_is_refused(operator):
+    make_program(operator, condition="days_active", days_active=0)
+    referrer, friend = make_account(tenant=operator), make_account(tenant=operator)
+    for n, account in enumerate((referrer, friend)):
+        SavedPaymentMethod.objects.create(
+            account=account, stripe_id=f"pm_{n}", brand="Visa", last4="4242", exp_month=12, exp_year=2030
+        )
+
+    referral = referral_evaluate(referral=refer(referrer, friend))
+
+    assert (referral.status, referral.refusal_reason) == ("refused", "same_payment_method")
+    assert "card:visa:4242:12/2030" in referral.refusal_detail
 
 
 def test_the_monthly_cap_refuses_the_referrers_third_reward_of_the_month(operator):
