@@ -12,6 +12,7 @@ from rest_framework import serializers
 
 from accounts.api.fields import UnitAmountField, format_amount
 from accounts.api.mixins import ScopedRelatedField
+from accounts.api.serializers import _UserTenantDefault
 from accounts.models import BillingAccount, Customer, Tenant, Unit
 from invoicing.api.serializers import ScopedUUIDRelatedField
 from invoicing.promotions.models import (
@@ -28,18 +29,11 @@ from invoicing.promotions.models import (
 from rating.models import Product
 
 
-class _UserTenant:
-    """Defaults a new row's tenant to the requesting user's own tenant."""
-
-    requires_context = True
-
-    def __call__(self, field: serializers.Field) -> Tenant | None:
-        return getattr(field.context["request"].user, "tenant", None)  # type: ignore[no-any-return]
-
-
 def _tenant_field() -> ScopedRelatedField:
     return ScopedRelatedField(
-        queryset=Tenant.objects.all(), default=_UserTenant(), help_text="Your tenant or one below it (default: yours)."
+        queryset=Tenant.objects.all(),
+        default=_UserTenantDefault(),
+        help_text="Your tenant or one below it (default: yours).",
     )
 
 
