@@ -6,5 +6,6 @@ urlpatterns = [
     path("", include("accounts.api.urls")),
     path("", include("rating.api.urls")),
     path("", include("invoicing.api.urls")),
+    path("", include("invoicing.promotions.api.urls")),
     path("", include("invoicing.payments.api.urls")),
 ]

@@ -26,3 +26,7 @@ class InvoiceComputeError(BillingError):
 
 class OneOffRefused(BillingError):
     code = "one_off_refused"
+
+
+class AccountDiscountRefused(BillingError):
+    code = "account_discount_refused"

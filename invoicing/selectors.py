@@ -1,8 +1,8 @@
 """Read queries of invoicing: the set-based loaders that feed the engine, and reads for admin and API.
 
 `billing_inputs_load` turns N accounts into N `BillingInput`s with a fixed number of queries (accounts'
-subscriptions with pauses, the plans' charges with tiers, billed periods, pending one-offs, tax rates
-and settings of the tenants and their ancestors), so a bill run can feed the engine in chunks.
+subscriptions with pauses, the plans' charges with tiers, billed periods, pending one-offs, account
+discounts, tax rates and settings of the tenants and their ancestors), so a bill run can feed the engine in chunks.
 """
 
 from __future__ import annotations
@@ -14,15 +14,25 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import BillingAccount, Tenant
 from rating.models import Charge, RatedUsage, Subscription, Tariff
 
-from .models import BilledCharge, Invoice, InvoiceLine, OneOffCharge, TaxRate, TenantBillingSettings
+from .models import (
+    AccountDiscount,
+    BilledCharge,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    OneOffCharge,
+    TaxRate,
+    TenantBillingSettings,
+)
 from .services.billing_data import (
     AccountData,
+    AccountDiscountData,
     BilledRow,
     BillingInput,
     ChargeData,
@@ -180,6 +190,7 @@ def _subscriptions(account_ids: list[int]) -> dict[int, list[SubscriptionData]]:
                 is_change=sub.replaces_id is not None,
                 pauses=tuple((p.start_date, p.end_date) for p in sub.pauses.all()),
                 charges=tuple(charges.get(sub.price_plan_id or 0, ())),
+                product_id=sub.product_id,
             )
         )
     return result
@@ -207,6 +218,37 @@ def _billed(account_ids: list[int]) -> dict[int, list[BilledRow]]:
     result: dict[int, list[BilledRow]] = defaultdict(list)
     for account_id, *fields in rows:
         result[account_id].append(BilledRow(*fields))
+    return result
+
+
+def _account_discounts(account_ids: list[int], bill_date: date) -> dict[int, list[AccountDiscountData]]:
+    """Account discounts in force on `bill_date` with periods left; `used` counts the invoices (not
+    cancelled) that already carry their lines."""
+    rows = (
+        AccountDiscount.objects.filter(account_id__in=account_ids, starts_on__lte=bill_date)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=bill_date))
+        .annotate(
+            used=Count("lines__invoice", filter=~Q(lines__invoice__status=InvoiceStatus.CANCELLED), distinct=True)
+        )
+        .order_by("pk")
+    )
+    result: dict[int, list[AccountDiscountData]] = defaultdict(list)
+    for row in rows:
+        if row.periods is not None and row.used >= row.periods:
+            continue
+        result[row.account_id].append(
+            AccountDiscountData(
+                id=row.pk,
+                name=row.name,
+                percent=row.percent,
+                amount=row.amount,
+                periods=row.periods,
+                used=row.used,
+                applies_to=row.applies_to,
+                product_id=row.product_id,
+                reference=row.reference,
+            )
+        )
     return result
 
 
@@ -271,6 +313,8 @@ def billing_inputs_load(
     tenants = {a.tenant_id: a.tenant for a in accounts}
     subs = _subscriptions(ids) if with_subscriptions else {}
     billed = _billed(ids) if with_subscriptions else {}
+    # Account discounts go with the cycle invoice, not an operator's one-off invoice.
+    discounts = _account_discounts(ids, bill_date) if with_subscriptions else {}
     pending = OneOffCharge.objects.filter(account_id__in=ids, invoice__isnull=True, charge_date__lte=bill_date)
     if one_off_ids is not None:
         pending = pending.filter(pk__in=list(one_off_ids))
@@ -299,6 +343,7 @@ def billing_inputs_load(
             usage=tuple(usage.get(a.pk, ())),
             one_offs=tuple(one_offs.get(a.pk, ())),
             tax_rates=rates[a.tenant_id],
+            account_discounts=tuple(discounts.get(a.pk, ())),
         )
         for a in accounts
     }

@@ -7,4 +7,6 @@ from django.dispatch import Signal
 
 invoice_issued = Signal()  # sender=Invoice, invoice=Invoice
 invoice_cancelled = Signal()  # sender=Invoice, invoice=Invoice
+# When an invoice becomes fully paid; paid_on = the day (tenant's zone) it did, to tell "paid on time".
+invoice_paid = Signal()  # sender=Invoice, invoice=Invoice, paid_on=date
 credit_note_created = Signal()  # sender=CreditNote, credit_note=CreditNote

@@ -423,8 +423,9 @@ def pocket_transfer(
     return txn
 
 
-def pockets_expire(*, as_of: datetime | None = None, tenant: Tenant | None = None) -> int:
-    """Move what is left in pockets whose validity ended to the tenant's breakage account.
+def pockets_expire(*, as_of: datetime | None = None, tenant: Tenant | None = None, unit: Unit | None = None) -> int:
+    """Move what is left in pockets whose validity ended to the tenant's breakage account (only the
+    pockets of `tenant` and of `unit` when given).
 
     Idempotent: each pocket expires once (idempotency key per pocket); rerunning posts nothing.
     Returns how many pockets were expired by this call.
@@ -433,6 +434,8 @@ def pockets_expire(*, as_of: datetime | None = None, tenant: Tenant | None = Non
     due = Wallet.objects.filter(valid_to__lte=now, balance__gt=0)
     if tenant is not None:
         due = due.filter(tenant=tenant)
+    if unit is not None:
+        due = due.filter(unit=unit)
     expired = 0
     for pocket_id in due.values_list("pk", flat=True).order_by("pk"):
         with transaction.atomic():

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "accounts",
     "rating",
     "invoicing",
+    "invoicing.promotions",
     "invoicing.payments",
     "dunning",
     "selfcare",
@@ -147,6 +149,11 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Tenure and top-up points, pending referrals, points expiry (also: manage.py promotions_daily).
+    "promotions-daily": {
+        "task": "invoicing.promotions.tasks.promotions_daily_task",
+        "schedule": crontab(hour=3, minute=15),
+    },
     "payments-auto-pay-due": {"task": "payments.auto_pay_run_due_task", "schedule": 3600.0},
     "payments-reconcile-unknown": {"task": "payments.payments_reconcile_unknown_task", "schedule": 900.0},
 }
@@ -190,6 +197,12 @@ SPECTACULAR_SETTINGS = {
         "ChargeKindEnum": "rating.models.catalog.ChargeKind",
         "RoundingMethodEnum": "rating.models.tariffs.RoundingMethod",
         "UsageServiceEnum": "rating.models.catalog.SERVICE_CHOICES",
+        "RevenueKindEnum": "invoicing.models.invoices.RevenueKind",
+        "PromotionKindEnum": "invoicing.promotions.models.promotions.PromotionKind",
+        "LoyaltyRuleKindEnum": "invoicing.promotions.models.loyalty.LoyaltyRuleKind",
+        "LoyaltyRewardKindEnum": "invoicing.promotions.models.loyalty.LoyaltyRewardKind",
+        "LoyaltyRedemptionKindEnum": "invoicing.promotions.models.loyalty.LoyaltyRedemptionKind",
+        "ReferralStatusEnum": "invoicing.promotions.models.referrals.ReferralStatus",
         "PaymentStatusEnum": "invoicing.payments.models.payments.PaymentStatus",
         "RefundStatusEnum": "invoicing.payments.models.payments.RefundStatus",
         "GatewayEnum": "invoicing.payments.models.payments.Gateway",

@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from accounts.admin.mixins import TenantScopedAdmin, TenantScopedMixin
 from accounts.exceptions import BillingError
 from invoicing.models import (
+    AccountDiscount,
     BilledCharge,
     CreditNote,
     CreditNoteLine,
@@ -28,7 +29,14 @@ from invoicing.models import (
     TaxRate,
     TenantBillingSettings,
 )
-from invoicing.services import OneOffItem, invoice_approve, invoice_cancel, invoice_issue, one_off_charge_create
+from invoicing.services import (
+    OneOffItem,
+    account_discount_create,
+    invoice_approve,
+    invoice_cancel,
+    invoice_issue,
+    one_off_charge_create,
+)
 
 
 class ReadOnlyInline(TenantScopedMixin, admin.TabularInline):
@@ -177,6 +185,34 @@ class OneOffChargeAdmin(TenantScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return obj is None or not obj.invoice_id
+
+
+@admin.register(AccountDiscount)
+class AccountDiscountAdmin(TenantScopedAdmin):
+    """A percent or amount off an account's next N invoices (goodwill; promotions create them too).
+    Once created only its end date changes, so what was billed stays explained."""
+
+    list_display = ["name", "account", "percent", "amount", "periods", "starts_on", "ends_on", "source", "reference"]
+    list_filter = ["tenant", "source", "starts_on"]
+    search_fields = ["account__number", "name", "reference"]
+    raw_id_fields = ["account", "product"]
+    fields = ["account", "name", "percent", "amount", "periods", "applies_to", "product", "starts_on", "ends_on"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f for f in self.fields if f != "ends_on"] + ["source", "reference"] if obj is not None else []
+
+    def save_model(self, request: HttpRequest, obj: AccountDiscount, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        data = {f: getattr(obj, f) for f in ["name", "percent", "amount", "periods", "applies_to", "product"]}
+        created = account_discount_create(
+            account=obj.account, starts_on=obj.starts_on, ends_on=obj.ends_on, actor=request.user, **data
+        )
+        obj.pk = created.pk
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None or not obj.lines.exists()
 
 
 class ReadOnlyAdmin(TenantScopedAdmin):

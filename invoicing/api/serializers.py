@@ -13,6 +13,7 @@ from accounts.models import BillingAccount
 from accounts.money import quantize_money
 from accounts.tenancy import scope_queryset
 from invoicing.models import (
+    AccountDiscount,
     CreditNote,
     CreditNoteLine,
     Invoice,
@@ -22,7 +23,7 @@ from invoicing.models import (
     OneOffCharge,
     TaxRate,
 )
-from rating.models import Charge, RatedUsage
+from rating.models import Charge, Product, RatedUsage
 
 
 class AmountField(serializers.ReadOnlyField):
@@ -224,3 +225,27 @@ class TaxRateSerializer(serializers.ModelSerializer):
     class Meta:
         model = TaxRate
         fields = ["id", "tenant", "category", "name", "rate", "valid_from", "valid_to"]
+
+
+class AccountDiscountSerializer(serializers.ModelSerializer):
+    account = ScopedUUIDRelatedField(queryset=BillingAccount.objects.select_related("tenant"))
+    product = ScopedRelatedField(queryset=Product.objects.select_related("tenant"), required=False, allow_null=True)
+    starts_on = serializers.DateField(required=False, help_text="Default: today in the tenant's time zone.")
+    periods_used = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AccountDiscount
+        fields = [
+            "uuid", "account", "name", "percent", "amount", "periods", "periods_used", "applies_to", "product",
+            "starts_on", "ends_on", "source", "reference", "created_at",
+        ]  # fmt: skip
+        read_only_fields = ["source", "reference"]
+
+    def to_representation(self, instance: AccountDiscount) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if instance.amount is not None:
+            data["amount"] = str(quantize_money(instance.amount, instance.account.currency.decimals, ROUND_HALF_UP))
+        return data
+
+    def get_periods_used(self, discount: AccountDiscount) -> int:
+        return discount.lines.exclude(invoice__status="cancelled").values("invoice").distinct().count()

@@ -17,10 +17,11 @@ from rest_framework.response import Response
 from accounts.api.mixins import TenantScopedViewSetMixin, idempotent
 from accounts.tenancy import scope_queryset
 from invoicing import selectors
-from invoicing.models import CreditNote, Invoice, OneOffCharge, TaxRate
+from invoicing.models import AccountDiscount, CreditNote, Invoice, OneOffCharge, TaxRate
 from invoicing.pdf import invoice_pdf
 from invoicing.services import (
     OneOffItem,
+    account_discount_create,
     credit_note_create,
     invoice_approve,
     invoice_cancel,
@@ -208,6 +209,27 @@ class OneOffChargeViewSet(
             account, charge_date = data.pop("account"), data.pop("charge_date", None)
             item = OneOffItem(**{k: v for k, v in data.items() if k in OneOffItem.__dataclass_fields__})
             created = one_off_charge_create(account=account, item=item, charge_date=charge_date, actor=request.user)
+            return Response(self.get_serializer(created).data, status=status.HTTP_201_CREATED)
+
+        return idempotent(request, handler)
+
+
+class AccountDiscountViewSet(
+    TenantScopedViewSetMixin, mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):  # fmt: skip
+    """Percent or amount off an account's next N invoices (goodwill; promotions create them too)."""
+
+    queryset = AccountDiscount.objects.select_related("account", "product").order_by("-id")
+    serializer_class = s.AccountDiscountSerializer
+    lookup_field = "uuid"
+    filterset_fields = ["account__uuid", "source"]
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        def handler() -> Response:
+            form = self.get_serializer(data=request.data)
+            form.is_valid(raise_exception=True)
+            created = account_discount_create(actor=request.user, **form.validated_data)
             return Response(self.get_serializer(created).data, status=status.HTTP_201_CREATED)
 
         return idempotent(request, handler)

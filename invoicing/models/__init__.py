@@ -2,6 +2,7 @@
 
 from .charges import BilledCharge, BilledChargeKind, OneOffCharge
 from .credit_notes import CreditNote, CreditNoteLine
+from .discounts import AccountDiscount
 from .invoices import (
     Invoice,
     InvoiceEvent,
@@ -15,6 +16,7 @@ from .invoices import (
 from .settings import NumberSeries, TaxRate, TenantBillingSettings
 
 __all__ = [
+    "AccountDiscount",
     "BilledCharge",
     "BilledChargeKind",
     "CreditNote",

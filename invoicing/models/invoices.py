@@ -155,6 +155,10 @@ class InvoiceLine(models.Model):
     tax_name = models.CharField(max_length=80, blank=True)
     tax_amount = models.DecimalField(**MONEY, default=ZERO)
     explanation = models.JSONField(default=dict, blank=True)
+    # Set on the lines of an account discount: counting its invoices tells how many periods are used.
+    account_discount = models.ForeignKey(
+        "invoicing.AccountDiscount", null=True, blank=True, on_delete=models.PROTECT, related_name="lines"
+    )
 
     class Meta:
         ordering = ["invoice", "position"]

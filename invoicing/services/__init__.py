@@ -3,10 +3,12 @@
 - `periods` (date math), `pricing` (prices, rounding, tax), `compute` (the engine), `billing_data`
   (its plain input and output) - no database access;
 - `generate` (draft invoices for a batch of accounts, the preview, one-off charges and invoices),
-  `lifecycle` (transitions), `credit_notes`, `numbering`, `posting` (ledger).
+  `lifecycle` (transitions), `credit_notes`, `numbering`, `posting` (ledger), `discounts` (account
+  discounts for N invoices).
 """
 
 from .credit_notes import credit_note_create
+from .discounts import account_discount_create
 from .generate import (
     OneOffItem,
     invoice_generate,
@@ -28,6 +30,7 @@ from .lifecycle import (
 
 __all__ = [
     "OneOffItem",
+    "account_discount_create",
     "credit_note_create",
     "invoice_approve",
     "invoice_cancel",

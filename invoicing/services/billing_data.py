@@ -56,6 +56,7 @@ class SubscriptionData:
     is_change: bool  # replaces another subscription: plan one-off charges are not billed again
     pauses: tuple[tuple[date, date | None], ...] = ()
     charges: tuple[ChargeData, ...] = ()
+    product_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,21 @@ class TaxRateData:
 
 
 @dataclass(frozen=True)
+class AccountDiscountData:
+    """An account discount still in force on the bill date, and how many invoices it has discounted."""
+
+    id: int
+    name: str
+    percent: Decimal | None
+    amount: Decimal | None
+    periods: int | None
+    used: int
+    applies_to: str = ""  # a revenue kind; empty: every line
+    product_id: int | None = None
+    reference: str = ""
+
+
+@dataclass(frozen=True)
 class AccountData:
     id: int
     number: str
@@ -139,6 +155,7 @@ class BillingInput:
     usage: tuple[UsageGroup, ...] = ()
     one_offs: tuple[OneOffData, ...] = ()
     tax_rates: tuple[TaxRateData, ...] = ()
+    account_discounts: tuple[AccountDiscountData, ...] = ()
 
 
 @dataclass
@@ -183,6 +200,7 @@ class ComputedLine:
     billed: BilledKey | None = None
     one_off_id: int | None = None
     usage_prepaid: bool | None = None
+    account_discount_id: int | None = None
 
 
 @dataclass

@@ -12,6 +12,7 @@ What an invoice with bill date T holds (Kill Bill's "target date"):
   credit (or re-charge), computed from the price it was billed at;
 - discounts of the plan on those charges for the first N periods (N counted from the plan's start);
 - one-off charges of a plan when a fresh subscription starts, and pending operator one-offs dated <= T;
+- account discounts (promotions, loyalty, goodwill) on the first N invoices dated on or after their start;
 - unbilled rated usage before T, summarised per subscription, service and tariff;
 - tax per rate, see `pricing`.
 A prepaid account gets a statement: its usage, already debited from its pockets, shown, not charged.
@@ -36,8 +37,17 @@ from .billing_data import (
     ComputedLine,
     SubscriptionData,
 )
-from .other_lines import explain_origin, one_off_lines, usage_lines
-from .pricing import HUNDRED, Money, apply_taxes, average_unit_price, full_period_price, prorate, shown
+from .other_lines import account_discount_lines, explain_origin, one_off_lines, usage_lines
+from .pricing import (
+    HUNDRED,
+    Money,
+    apply_taxes,
+    average_unit_price,
+    full_period_price,
+    plain_number,
+    prorate,
+    shown,
+)
 
 ZERO = Decimal("0")
 PERIODIC_KINDS = ("recurring", "quantity")
@@ -273,7 +283,7 @@ class _Engine:
             difference = worth - already
             if not difference:
                 continue
-            what = f"{percent.normalize()}%" if percent is not None else f"{flat} per period"
+            what = f"{plain_number(percent)}%" if percent is not None else f"{flat} per period"
             line = ComputedLine(
                 kind="discount",
                 revenue=REVENUE_OF[target.kind],
@@ -384,6 +394,7 @@ def invoice_compute(data: BillingInput) -> ComputedInvoice:
     lines += usage_lines(data.account, engine.money, data.usage, subscriptions, engine.invoice_period())
     if not statement:
         lines += one_off_lines(data.one_offs, data.bill_date, engine.money)
+        lines += account_discount_lines(data.account_discounts, lines, subscriptions, engine.money)
     taxes = [] if statement else apply_taxes(lines, data.bill_date, data.tax_rates, engine.money)
     subtotal = sum((line.amount for line in lines), ZERO)
     tax_total = sum((tax.tax_amount for tax in taxes), ZERO)

@@ -104,6 +104,7 @@ def invoices_write(pairs: Sequence[tuple[Invoice, ComputedInvoice]], *, actor: A
                 tax_name=item.tax_name,
                 tax_amount=item.tax_amount,
                 explanation=explanation,
+                account_discount_id=item.account_discount_id,
             )
             lines.append(line)
             if item.billed is not None:

@@ -127,7 +127,8 @@ def settled_status(invoice: Invoice) -> str:
 
 def invoice_mark_paid(*, invoice: Invoice, amount: Decimal, actor: Any = None, note: str = "") -> Invoice:
     """Record `amount` paid against an open invoice (the payments service posts the cash movement and
-    calls this in the same transaction): -> partially paid, or paid when nothing is left open."""
+    calls this in the same transaction): -> partially paid, or paid when nothing is left open; then
+    `invoice_paid` is sent after commit (loyalty points, referral rewards listen)."""
     amount = to_decimal(amount)
     with transaction.atomic():
         locked = invoice_lock(invoice)
@@ -139,6 +140,9 @@ def invoice_mark_paid(*, invoice: Invoice, amount: Decimal, actor: Any = None, n
         locked.status = settled_status(locked)
         locked.save(update_fields=["amount_paid", "status", "updated_at"])
         _record(locked, before, actor, "payment", note, amount=amount)
+        if locked.status == S.PAID:
+            paid_on = selectors.tenant_today(locked.tenant)
+            transaction.on_commit(lambda: signals.invoice_paid.send(sender=Invoice, invoice=locked, paid_on=paid_on))
         return locked
 
 

@@ -1,15 +1,25 @@
-"""Invoice lines that do not come from subscription charge periods: usage (and its discounts) and the
-operator's one-off charges. Pure functions over the engine's plain data, like `compute`."""
+"""Invoice lines that do not come from subscription charge periods: usage (and its discounts), the
+operator's one-off charges and account discounts. Pure functions over the engine's plain data, like
+`compute`."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from . import periods
-from .billing_data import AccountData, ChargeData, ComputedLine, OneOffData, SubscriptionData, UsageGroup
-from .pricing import HUNDRED, Money, shown
+from .billing_data import (
+    AccountData,
+    AccountDiscountData,
+    ChargeData,
+    ComputedLine,
+    OneOffData,
+    SubscriptionData,
+    UsageGroup,
+)
+from .pricing import HUNDRED, Money, allocate, plain_number, shown
 
 ZERO = Decimal("0")
 
@@ -153,3 +163,84 @@ def one_off_lines(items: Iterable[OneOffData], bill_date: Any, money: Money) -> 
             )
         )
     return lines
+
+
+def account_discount_lines(
+    discounts: Iterable[AccountDiscountData],
+    lines: list[ComputedLine],
+    subscriptions: dict[int, SubscriptionData],
+    money: Money,
+) -> list[ComputedLine]:
+    """The lines of the account discounts still in force, in the order they were granted.
+
+    Each is computed on the invoice's lines it targets (percents do not compound), grouped by revenue
+    kind and tax category so it reduces the right revenue and tax, and capped at what earlier account
+    discounts left of each group, so together they never take a group below zero. A discount with
+    nothing left to discount writes nothing and uses no period.
+    """
+    left: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+    for line in lines:
+        left[(line.revenue, line.tax_category)] += line.amount
+    found: list[ComputedLine] = []
+    for discount in sorted(discounts, key=lambda d: d.id):
+        bases: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+        for line in lines:
+            if discount.applies_to in ("", line.revenue) and _of_product(line, discount.product_id, subscriptions):
+                bases[(line.revenue, line.tax_category)] += line.amount
+        groups = sorted((key, base, min(base, left[key])) for key, base in bases.items() if min(base, left[key]) > 0)
+        if not groups or (discount.periods is not None and discount.used >= discount.periods):
+            continue
+        if discount.percent is not None:
+            values = [min(money.round(base * discount.percent / HUNDRED), room) for _, base, room in groups]
+            what = f"{plain_number(discount.percent)}%"
+        else:
+            assert discount.amount is not None
+            room_total = sum((room for _, _, room in groups), ZERO)
+            capped = min(money.round(discount.amount), room_total)
+            values = allocate(capped, [capped * room / room_total for _, _, room in groups], money)
+            what = f"{money.round(discount.amount)} off"
+        number = discount.used + 1
+        of = f", invoice {number} of {discount.periods}" if discount.periods else ""
+        for (key, base, _), value in zip(groups, values, strict=True):
+            left[key] -= value
+            if value:
+                found.append(_account_discount_line(discount, key, base, -value, what + of, len(groups) > 1, money))
+    return found
+
+
+def _account_discount_line(
+    discount: AccountDiscountData,
+    group: tuple[str, str],
+    base: Decimal,
+    amount: Decimal,
+    what: str,
+    split: bool,
+    money: Money,
+) -> ComputedLine:
+    revenue, category = group
+    return ComputedLine(
+        kind="discount",
+        revenue=revenue,
+        description=f"{discount.name} ({what})" + (f" on {revenue} charges" if split else ""),
+        amount=amount,
+        tax_category=category,
+        account_discount_id=discount.id,
+        explanation={
+            "source": "account discount",
+            "account_discount": discount.id,
+            "granted_by": discount.reference,
+            "discounted_amount": str(base),
+            "percent": str(discount.percent) if discount.percent is not None else None,
+            "amount": str(discount.amount) if discount.amount is not None else None,
+            "period_number": discount.used + 1,
+            "for_periods": discount.periods,
+            "rounding": money.describe(),
+        },
+    )
+
+
+def _of_product(line: ComputedLine, product_id: int | None, subscriptions: dict[int, SubscriptionData]) -> bool:
+    if product_id is None:
+        return True
+    sub = subscriptions.get(line.subscription_id) if line.subscription_id else None
+    return sub is not None and sub.product_id == product_id

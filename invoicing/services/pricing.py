@@ -49,6 +49,11 @@ def prorate(price: Decimal, numerator: int, denominator: int) -> Decimal:
     return EXACT.divide(EXACT.multiply(price, Decimal(numerator)), Decimal(denominator))
 
 
+def plain_number(value: Decimal) -> str:
+    """20.0000 -> "20", 12.5000 -> "12.5", 250 -> "250" (never the exponent form "2.5E+2" of normalize())."""
+    return format(value.normalize(), "f")
+
+
 def shown(amount: Decimal) -> str:
     """An exact intermediate amount for an explanation (12 places is plenty to check a rounding by hand)."""
     return str(amount.quantize(Decimal("1e-12")).normalize()) if amount != amount.to_integral() else str(amount)
