@@ -6,6 +6,7 @@ STAMP   := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 PORT    ?= 8000
 HOST    ?= 127.0.0.1
+TEST_WORKERS ?= 2
 
 .PHONY: demo test lint venv venv-dev system-deps migrate serve stop-db clean-db bench-rating worker
 
@@ -51,7 +52,7 @@ lint: venv-dev
 
 # The whole suite: linters, migrations in sync, then pytest on a real PostgreSQL.
 test: venv-dev system-deps lint
-	$(BIN)/python -m pytest --create-db $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --create-db -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 worker: venv
 	$(BIN)/celery -A billing_site worker -l info
