@@ -7,6 +7,8 @@ plain column, not a foreign key, because invoicing sits above rating (dependenci
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
 
 from .catalog import PRICE
@@ -37,6 +39,15 @@ class RatedUsage(models.Model):
     flagged = models.CharField(max_length=40, blank=True, help_text="e.g. insufficient_balance")
     rated_at = models.DateTimeField(auto_now_add=True)
     invoice_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # Added by the usage import: where the row came from and what exactly was taken from the customer.
+    usage_file = models.ForeignKey(
+        "rating.UsageFile", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    content_hash = models.BigIntegerField(default=0, help_text="Tells a repeated record from a conflicting one.")
+    debited = models.DecimalField(**PRICE, default=Decimal("0"), help_text="Taken from the prepaid money pocket.")
+    tariff_version = models.DateTimeField(null=True, blank=True, help_text="effective_from of the rates applied.")
+    rate_step = models.PositiveIntegerField(null=True, blank=True, help_text="Start of the last rate step charged.")
+    call_offset = models.BigIntegerField(default=0, help_text="Usage of the call's earlier legs (continued legs).")
 
     class Meta:
         ordering = ["account", "start"]
