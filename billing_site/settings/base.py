@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -141,6 +142,23 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+
+# Usage import: switches drop CDR/EDR files into <inbox>/<tenant code>/<format code>/; processed files
+# move to <archive>/<tenant code>/<day>/. Beat scans every few minutes and once more at night.
+USAGE_INBOX_DIR = Path(os.environ.get("USAGE_INBOX_DIR", BASE_DIR / "var" / "usage" / "inbox"))
+USAGE_ARCHIVE_DIR = Path(os.environ.get("USAGE_ARCHIVE_DIR", BASE_DIR / "var" / "usage" / "archive"))
+USAGE_UPLOAD_DIR = Path(os.environ.get("USAGE_UPLOAD_DIR", MEDIA_ROOT / "usage" / "uploads"))
+USAGE_CHUNK_SIZE = int(os.environ.get("USAGE_CHUNK_SIZE", "20000"))
+USAGE_INBOX_SETTLE_SECONDS = int(os.environ.get("USAGE_INBOX_SETTLE_SECONDS", "5"))
+USAGE_INBOX_SCAN_MINUTES = int(os.environ.get("USAGE_INBOX_SCAN_MINUTES", "5"))
+CELERY_BEAT_SCHEDULE["usage-inbox-scan"] = {
+    "task": "rating.tasks.usage_inbox_scan_task",
+    "schedule": USAGE_INBOX_SCAN_MINUTES * 60.0,
+}
+CELERY_BEAT_SCHEDULE["usage-daily-run"] = {
+    "task": "rating.tasks.usage_inbox_scan_task",
+    "schedule": crontab(hour=int(os.environ.get("USAGE_DAILY_RUN_HOUR", "2")), minute=0),
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -7,7 +7,7 @@ pipeline reads exactly what production data would give it.
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -140,9 +140,30 @@ def asterisk_line(
 ) -> str:
     """One Master.csv line as Asterisk's cdr_csv writes it: strings quoted, numbers bare."""
     answer = start if answer is None else answer
-    duration = billsec + 5
+    began = datetime.fromisoformat(start)
+    end = (datetime.fromisoformat(answer or start) + timedelta(seconds=billsec)).isoformat(sep=" ")
+    duration = int((datetime.fromisoformat(end) - began).total_seconds())
     return (
         f'"","{src}","{dst}","from-internal","""Caller"" <{src}>","SIP/{src}-0001","SIP/trunk-0002","Dial",'
-        f'"SIP/trunk/{dst},60","{start}","{answer}","{start}",{duration},{billsec},"{disposition}",'
+        f'"SIP/trunk/{dst},60","{start}","{answer}","{end}",{duration},{billsec},"{disposition}",'
         f'"DOCUMENTATION","{uniqueid}",""\n'
     )
+
+
+NOW = datetime(2024, 3, 6, tzinfo=UTC)
+
+
+def import_text(
+    tenant: Tenant, tmp_path: Path, name: str, text: str, *, code: str = "asterisk-master", **kw: Any
+) -> Any:
+    """Write `text` to a file and import it as production does (register by checksum, then rate)."""
+    from rating.services.usage import usage_file_import, usage_file_register
+
+    path = write(tmp_path, name, text)
+    usage_file = usage_file_register(tenant=tenant, usage_format=preset(code), path=path, source="cli")
+    return usage_file_import(usage_file=usage_file, now=NOW, **kw)
+
+
+def call(n: int, src: str = "353871000001", *, billsec: int = 60, dst: str = "34911222333", minute: int = 0) -> str:
+    """Asterisk line number `n`: uniqueid 1709632800.<n>, on 5 March 2024 at 10:<minute + n>."""
+    return asterisk_line(f"1709632800.{n}", src, dst, f"2024-03-05 10:{minute + n:02d}:00", billsec)

@@ -87,6 +87,10 @@ class UsageContext:
         if missing:
             self._load_accounts(missing)
 
+    def prepare_account(self, account_id: int) -> None:
+        if account_id not in self.accounts:
+            self._load_accounts({account_id})
+
     def _load_subscribers(self, values: set[str]) -> None:
         for value in values:
             self._windows[value] = []

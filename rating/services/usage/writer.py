@@ -73,8 +73,8 @@ def chunk_write(
     if rows:
         locked = ledger_rows_lock(_ledger_ids(ctx, rows))
         _check_pockets(ctx, rows, locked)
-        _size_debits(rows, locked)
-        pairs = _postings(ctx, rows, label, per_record)
+        size_debits(rows, locked)
+        pairs = postings_for(ctx, rows, label, per_record)
         ledger_post_batch(postings=[posting for _, posting in pairs], locked=locked, at=now)
         for row, posting in pairs:
             if row is not None:
@@ -116,7 +116,7 @@ def _check_pockets(ctx: UsageContext, rows: list[UsageRow], locked: dict[int, An
         raise StalePockets(stale)
 
 
-def _size_debits(rows: list[UsageRow], locked: dict[int, Any]) -> None:
+def size_debits(rows: list[UsageRow], locked: dict[int, Any]) -> None:
     available: dict[int, Decimal] = {}
     for row in rows:
         row.debited = ZERO
@@ -136,7 +136,7 @@ def _size_debits(rows: list[UsageRow], locked: dict[int, Any]) -> None:
         row.flagged = INSUFFICIENT_BALANCE if take < row.cost else ""
 
 
-def _legs(ctx: UsageContext, rows: list[UsageRow]) -> list[tuple[int, Decimal]]:
+def legs_for(ctx: UsageContext, rows: list[UsageRow]) -> list[tuple[int, Decimal]]:
     """Debits of the rows' pockets and the matching revenue credits, netted per ledger account."""
     amounts: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for row in rows:
@@ -153,14 +153,14 @@ def _legs(ctx: UsageContext, rows: list[UsageRow]) -> list[tuple[int, Decimal]]:
     return [(pk, amount) for pk, amount in amounts.items() if amount]
 
 
-def _postings(
+def postings_for(
     ctx: UsageContext, rows: list[UsageRow], label: str, per_record: bool
 ) -> list[tuple[UsageRow | None, Posting]]:
     """The ledger postings of the chunk, each with the row it belongs to (per record) or None (per account)."""
     postings: list[tuple[UsageRow | None, Posting]] = []
     if per_record:
         for row in rows:
-            legs = _legs(ctx, [row]) if _moves(row) else []
+            legs = legs_for(ctx, [row]) if _moves(row) else []
             if legs:
                 keys = {pk: f"usage:{row.key}"[:120] for pk, amount in legs if amount < 0}
                 tenant_id = row.account.tenant_id
@@ -172,7 +172,7 @@ def _postings(
         if _moves(row):
             by_account[row.account.id].append(row)
     for account_rows in by_account.values():
-        legs = _legs(ctx, account_rows)
+        legs = legs_for(ctx, account_rows)
         if legs:
             tenant_id = account_rows[0].account.tenant_id
             count = len(account_rows)
