@@ -192,6 +192,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AccountStatusEnum": "accounts.models.customers.AccountStatus",
         "SubscriptionStatusEnum": "rating.models.subscriptions.SubscriptionStatus",
+        "ServiceIdentifierKindEnum": "rating.models.subscriptions.ServiceIdentifierKind",
+        "UsageFormatKindEnum": "rating.models.usage_formats.UsageFormatKind",
+        "UsageAlertKindEnum": "rating.models.usage_files.AlertKind",
+        "UsageSourceEnum": "rating.models.usage_files.UsageSource",
     },
 }
 

@@ -208,7 +208,7 @@ class FormatReader:
                 key = f"{key}:{leg}"
             values = self._values(fields)
         except _Bad as bad:
-            return RejectRow(line_no, line, key, content_hash(line), bad.reason, bad.detail)
+            return RejectRow(line_no, line, key, content_hash(line), bad.reason, bad.detail, self.partial(fields))
         subscriber, service, start, start_text, usage, destination, answered = values
         chash = content_hash(subscriber, service, start_text, usage, destination, answered)
         row = UsageRow(
@@ -253,6 +253,41 @@ class FormatReader:
         if spec.answered_values and "disposition" in index:
             answered = fields[index["disposition"]].strip() in spec.answered_values
         return subscriber, service, start, start_text, usage, destination, answered
+
+    def partial(self, fields: list[str]) -> dict[str, Any]:
+        """The normalised fields that can be read from a rejected line, one by one (for the rejects queue:
+        a correction then only has to supply the bad ones)."""
+        index = self._index
+        found: dict[str, Any] = {}
+        if len(fields) < self._needed:
+            return found
+        attempts = {
+            "subscriber": lambda: normalise_subscriber(fields[index["subscriber"]], self.spec.subscriber_kind) or None,
+            "service": lambda: self._values_service(fields),
+            "start": lambda: self._timestamp(fields[index["start"]], "start")[0].isoformat(),
+            "destination": lambda: normalize_number(fields[index["destination"]]) if "destination" in index else "",
+        }
+        for name, attempt in attempts.items():
+            try:
+                value = attempt()
+            except (_Bad, RatingError, ValueError):
+                continue
+            if value is not None:
+                found[name] = value
+        if "start" in found and "service" in found:
+            try:
+                begin = datetime.fromisoformat(found["start"])
+                found["usage"] = self._usage(fields, found["service"], begin, self._optional_timestamp(fields, "end"))
+            except (_Bad, ValueError):
+                pass
+        return found
+
+    def _values_service(self, fields: list[str]) -> str | None:
+        if "service" not in self._index:
+            return self.spec.service or None
+        raw_service = fields[self._index["service"]].strip()
+        service = self.spec.service_values.get(raw_service, raw_service.lower())
+        return service if service in SERVICES else None
 
     def _usage(self, fields: list[str], service: str, begin: datetime, end: datetime | None) -> int:
         index = self._index

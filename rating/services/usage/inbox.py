@@ -14,14 +14,17 @@ from __future__ import annotations
 import logging
 import shutil
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Tenant
-from rating.models import AlertKind, RatingRun, UsageFile, UsageFormat, UsageSource
+from rating.models import AlertKind, RatingRun, UsageFile, UsageFileStatus, UsageFormat, UsageSource
 
 from .importer import usage_file_import, usage_file_register, usage_format_for
 from .runs import rating_run_finish, rating_run_start, usage_alert_raise
@@ -49,10 +52,11 @@ def usage_file_archive(*, usage_file: UsageFile, path: Path) -> Path:
     """Move a processed file to the archive (a numbered name when the day already holds one) and note where."""
     folder = archive_dir() / usage_file.tenant.code / timezone.now().strftime("%Y-%m-%d")
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / path.name
+    original = Path(Path(usage_file.name).name or path.name)
+    target = folder / original.name
     counter = 1
     while target.exists():
-        target = folder / f"{path.stem}.{counter}{path.suffix}"
+        target = folder / f"{original.stem}.{counter}{original.suffix}"
         counter += 1
     shutil.move(str(path), target)
     UsageFile.objects.filter(pk=usage_file.pk).update(stored_path=str(target))
@@ -117,3 +121,35 @@ def usage_inbox_scan(
                 usage_alert_raise(tenant=tenant, kind=AlertKind.RUN_ERROR, message=error["error"], run=run)
         runs.append(rating_run_finish(run=run, errors=errors))
     return runs
+
+
+def usage_file_receive(*, tenant: Tenant, usage_format: UsageFormat, upload: Any, actor: Any = None) -> UsageFile:
+    """Keep an uploaded file and queue its import (after commit); a copy of a file already rated is
+    recorded as a duplicate at once and archived."""
+    folder = Path(settings.USAGE_UPLOAD_DIR) / tenant.code / uuid.uuid4().hex
+    folder.mkdir(parents=True, exist_ok=True)
+    name = Path(str(upload.name)).name or "upload.csv"  # never a path from the client
+    path = folder / name
+    with path.open("wb") as out:
+        for block in upload.chunks():
+            out.write(block)
+    run = rating_run_start(tenant=tenant, trigger=UsageSource.API)
+    usage_file = usage_file_register(
+        tenant=tenant,
+        usage_format=usage_format,
+        path=path,
+        name=name,
+        source=UsageSource.API,
+        run=run,
+        uploaded_by=actor,
+    )
+    if usage_file.status == UsageFileStatus.DUPLICATE:
+        usage_file_archive(usage_file=usage_file, path=path)
+        rating_run_finish(run=run)
+        usage_file.refresh_from_db()
+        return usage_file
+    from rating.tasks import usage_file_import_task  # tasks sit on top of the services
+
+    file_id = usage_file.pk
+    transaction.on_commit(lambda: usage_file_import_task.delay(file_id))
+    return usage_file

@@ -122,7 +122,8 @@ def _parsed_fields(reject: RejectedRecord) -> dict[str, Any]:
 
 def replay_row(reject: RejectedRecord) -> UsageRow | None:
     """The row a reject becomes with its corrections; None while fields are still missing."""
-    fields = {**(reject.fields or _parsed_fields(reject)), **reject.corrected}
+    # What was read at import, then a fresh parse (the format may have been corrected since), then corrections.
+    fields = {**(reject.fields or {}), **_parsed_fields(reject), **reject.corrected}
     if not all(fields.get(name) not in (None, "") for name in ("subscriber", "service", "start", "usage")):
         return None
     start = datetime.fromisoformat(str(fields["start"])).astimezone(UTC)

@@ -40,6 +40,8 @@ from .pricing import PocketState, Pricer
 from .records import ALLOWANCE_UNITS, ZERO, UsageRow
 from .writer import legs_for, size_debits
 
+STORED = Decimal("0.000001")  # the six places RatedUsage.cost keeps
+
 
 @dataclass(frozen=True)
 class RerateResult:
@@ -208,12 +210,12 @@ def rerate_records(
             RatedUsage.objects.select_for_update().filter(**period, invoice_id__isnull=True).order_by("start", "id")
         )
         skipped = RatedUsage.objects.filter(**period, invoice_id__isnull=False).count()
-        before = sum((u.cost for u in usages), ZERO)
+        before = sum((u.cost for u in usages), ZERO).quantize(STORED)
         reason = f"{account.number} {start:%Y-%m-%d}..{end:%Y-%m-%d}"
         transactions = (
             usage_reprice(account=account, usages=usages, reason=reason, actor=actor, now=now) if usages else ()
         )
-        after = sum((u.cost for u in usages), ZERO)
+        after = sum((u.cost for u in usages), ZERO).quantize(STORED)
         audit_record(
             action="usage.rerate",
             obj=account,
