@@ -3,6 +3,6 @@
 Every tenant-owned ModelAdmin derives from `accounts.admin.mixins.TenantScopedAdmin`.
 """
 
-from . import subscriptions
+from . import subscriptions, usage
 
-__all__ = ["subscriptions"]
+__all__ = ["subscriptions", "usage"]

@@ -14,7 +14,15 @@ from accounts.models import LedgerTransaction
 from accounts.tests.api_client import ids, results, token_client
 from accounts.tests.factories import main_wallet
 from rating.models import RatedUsage, RatingSettings, RejectedRecord, UsageFile, UsageFileStatus
-from rating.tests.usage_factories import asterisk_line, call, import_text, make_plan, make_subscriber, make_tariff
+from rating.tests.usage_factories import (
+    asterisk_line,
+    call,
+    import_text,
+    make_plan,
+    make_subscriber,
+    make_tariff,
+    preset,
+)
 
 A = "353871000001"
 
@@ -86,6 +94,7 @@ def test_uploading_a_file_rates_it_and_the_same_bytes_again_are_a_duplicate(
     settings.USAGE_UPLOAD_DIR = tmp_path / "uploads"
     settings.USAGE_ARCHIVE_DIR = tmp_path / "archive"
     RatingSettings.objects.create(tenant=operator, late_record_days=10_000)
+    preset("asterisk-master")
     content = (call(1) + call(2)).encode()
 
     with django_capture_on_commit_callbacks(execute=True):  # the import task is queued after commit
@@ -130,6 +139,8 @@ def test_rated_usage_filters_by_account_and_period_and_explains_a_record(api, op
 
 
 def test_formats_list_presets_and_own_formats_and_a_tenant_creates_its_own(api):
+    for code in ("asterisk-master", "freeswitch-csv", "edr-generic"):
+        preset(code)
     created = api.post(
         "/api/v1/usage-formats/",
         {"code": "pbx", "name": "PBX", "has_header": True, "key_prefix": "pbx", "service": "voice",
