@@ -38,11 +38,14 @@ def _celery_eager_unless_worker_test(request):
     from billing_site.celery import app
 
     eager = request.node.get_closest_marker("worker") is None
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = eager
-    app.conf.task_eager_propagates = True
+    # The app reads Django settings with the CELERY_ namespace, and a namespaced key wins over the
+    # plain one, so the override must use the namespaced names.
+    previous = app.conf.CELERY_TASK_ALWAYS_EAGER
+    app.conf.CELERY_TASK_ALWAYS_EAGER = eager
+    app.conf.CELERY_TASK_EAGER_PROPAGATES = True
+    assert app.conf.task_always_eager is eager
     yield
-    app.conf.task_always_eager = previous
+    app.conf.CELERY_TASK_ALWAYS_EAGER = previous
 
 
 @pytest.fixture(autouse=True)

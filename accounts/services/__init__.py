@@ -14,6 +14,7 @@ from .customers import (
 )
 from .ledger import (
     Leg,
+    account_receivable,
     ledger_post,
     ledger_system_account,
     ledger_transaction_reverse,
@@ -31,6 +32,7 @@ __all__ = [
     "Leg",
     "account_open",
     "account_reactivate",
+    "account_receivable",
     "account_skip_dunning_set",
     "account_status_set",
     "account_suspend",

@@ -423,8 +423,9 @@ def pocket_transfer(
     return txn
 
 
-def pockets_expire(*, as_of: datetime | None = None, tenant: Tenant | None = None) -> int:
-    """Move what is left in pockets whose validity ended to the tenant's breakage account.
+def pockets_expire(*, as_of: datetime | None = None, tenant: Tenant | None = None, unit: Unit | None = None) -> int:
+    """Move what is left in pockets whose validity ended to the tenant's breakage account (only the
+    pockets of `tenant` and of `unit` when given).
 
     Idempotent: each pocket expires once (idempotency key per pocket); rerunning posts nothing.
     Returns how many pockets were expired by this call.
@@ -433,6 +434,8 @@ def pockets_expire(*, as_of: datetime | None = None, tenant: Tenant | None = Non
     due = Wallet.objects.filter(valid_to__lte=now, balance__gt=0)
     if tenant is not None:
         due = due.filter(tenant=tenant)
+    if unit is not None:
+        due = due.filter(unit=unit)
     expired = 0
     for pocket_id in due.values_list("pk", flat=True).order_by("pk"):
         with transaction.atomic():
@@ -477,3 +480,22 @@ def ledger_transaction_reverse(*, txn: LedgerTransaction, reason: str, actor: An
         )
         audit_record(action="ledger.reverse", obj=txn, actor=actor, after={"reversal": reversal.pk, "reason": reason})
         return reversal
+
+
+def account_receivable(*, account: BillingAccount) -> LedgerAccount:
+    """The billing account's own receivable ledger account in its currency; created once.
+
+    Issued invoices debit it, credit notes and payments credit it, so its balance is minus what the
+    customer owes. No floor applies (it is not a pocket).
+    """
+    lookup = {"tenant_id": account.tenant_id, "billing_account": account, "kind": LedgerAccountKind.RECEIVABLE}
+    found = LedgerAccount.objects.filter(**lookup, unit_id=account.currency_id).first()
+    if found:
+        return found
+    with transaction.atomic():
+        # Serialise concurrent first invoices of one account on the account row (no unique index covers it).
+        BillingAccount.objects.select_for_update().filter(pk=account.pk).first()
+        found = LedgerAccount.objects.filter(**lookup, unit_id=account.currency_id).first()
+        return found or LedgerAccount.objects.create(
+            **lookup, unit_id=account.currency_id, code="receivable", name=f"Receivable {account.number}"
+        )

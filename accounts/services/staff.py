@@ -11,7 +11,7 @@ from django.db import transaction
 
 TENANT_ADMIN_GROUP = "Tenant administrators"
 # The project's own apps; Django's auth, sessions and token tables stay with platform superusers.
-PROJECT_APPS = ("accounts", "rating", "invoicing", "dunning", "selfcare")
+PROJECT_APPS = ("accounts", "rating", "invoicing", "payments", "promotions", "dunning", "selfcare")
 
 
 def tenant_admin_group_sync() -> Group:

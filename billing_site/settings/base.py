@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "accounts",
     "rating",
     "invoicing",
+    "invoicing.promotions",
+    "invoicing.payments",
     "dunning",
     "selfcare",
 ]
@@ -130,6 +132,11 @@ STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+# A call that takes longer leaves its payment "unknown" until the reconciliation job asks again.
+STRIPE_TIMEOUT_SECONDS = float(os.environ.get("STRIPE_TIMEOUT_SECONDS", "20"))
+STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2"))
+# Where Stripe Checkout sends the customer back to (the portal's public address).
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000")
 
 # Celery: Redis in production; eager in-process when no broker is configured.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
@@ -141,7 +148,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Tenure and top-up points, pending referrals, points expiry (also: manage.py promotions_daily).
+    "promotions-daily": {
+        "task": "invoicing.promotions.tasks.promotions_daily_task",
+        "schedule": crontab(hour=3, minute=15),
+    },
+    "payments-auto-pay-due": {"task": "payments.auto_pay_run_due_task", "schedule": 3600.0},
+    "payments-reconcile-unknown": {"task": "payments.payments_reconcile_unknown_task", "schedule": 900.0},
+}
 
 # Usage import: switches drop CDR/EDR files into <inbox>/<tenant code>/<format code>/; processed files
 # move to <archive>/<tenant code>/<day>/. Beat scans every few minutes and once more at night.
@@ -196,6 +211,24 @@ SPECTACULAR_SETTINGS = {
         "UsageFormatKindEnum": "rating.models.usage_formats.UsageFormatKind",
         "UsageAlertKindEnum": "rating.models.usage_files.AlertKind",
         "UsageSourceEnum": "rating.models.usage_files.UsageSource",
+        "InvoiceStatusEnum": "invoicing.models.invoices.InvoiceStatus",
+        "InvoiceKindEnum": "invoicing.models.invoices.InvoiceKind",
+        "InvoiceLineKindEnum": "invoicing.models.invoices.LineKind",
+        "CustomerKindEnum": "accounts.models.customers.CustomerKind",
+        "ChargeKindEnum": "rating.models.catalog.ChargeKind",
+        "RoundingMethodEnum": "rating.models.tariffs.RoundingMethod",
+        "UsageServiceEnum": "rating.models.catalog.SERVICE_CHOICES",
+        "RevenueKindEnum": "invoicing.models.invoices.RevenueKind",
+        "PromotionKindEnum": "invoicing.promotions.models.promotions.PromotionKind",
+        "LoyaltyRuleKindEnum": "invoicing.promotions.models.loyalty.LoyaltyRuleKind",
+        "LoyaltyRewardKindEnum": "invoicing.promotions.models.loyalty.LoyaltyRewardKind",
+        "LoyaltyRedemptionKindEnum": "invoicing.promotions.models.loyalty.LoyaltyRedemptionKind",
+        "ReferralStatusEnum": "invoicing.promotions.models.referrals.ReferralStatus",
+        "PaymentStatusEnum": "invoicing.payments.models.payments.PaymentStatus",
+        "RefundStatusEnum": "invoicing.payments.models.payments.RefundStatus",
+        "GatewayEnum": "invoicing.payments.models.payments.Gateway",
+        "OfflineGatewayEnum": "invoicing.payments.models.payments.OFFLINE_GATEWAY_CHOICES",
+        "MatchStatusEnum": "invoicing.payments.models.statements.MatchStatus",
     },
 }
 

@@ -1,8 +1,9 @@
-"""Back office for the rating domain, one module per concern (catalog.py joins when the catalog grows).
+"""Back office for the rating domain, one module per concern: the catalog, tariffs (with rate-deck imports
+and a quote form) and subscriptions.
 
 Every tenant-owned ModelAdmin derives from `accounts.admin.mixins.TenantScopedAdmin`.
 """
 
-from . import subscriptions, usage
+from . import catalog, subscriptions, tariffs, usage
 
-__all__ = ["subscriptions", "usage"]
+__all__ = ["catalog", "subscriptions", "tariffs", "usage"]

@@ -1,4 +1,4 @@
-"""Products (minimal), subscriptions and the service identifiers that route usage to them.
+"""Subscriptions and the service identifiers that route usage to them (products are in `catalog`).
 
 A reseller's accounts may subscribe to the reseller's own products or those of a tenant above it, so
 the product choice on a subscription spans the user's subtree and its ancestors (never a sibling's).
@@ -16,19 +16,7 @@ from django.http import HttpRequest
 from accounts.admin.display import admin_link
 from accounts.admin.mixins import TenantScopedAdmin, TenantScopedMixin
 from accounts.tenancy import scope_queryset_with_ancestors
-from rating.models import Product, ServiceIdentifier, Subscription
-
-
-@admin.register(Product)
-class ProductAdmin(TenantScopedAdmin):
-    list_display = ("code", "name", "category", "active", "tenant")
-    list_filter = ("active", "category", "tenant")
-    search_fields = ("code", "name")
-    list_select_related = ("tenant",)
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Product | None = None) -> Any:
-        # Subscriptions and rated usage refer to the product; it stays in the tenant that created it.
-        return ("tenant",) if obj is not None else ()
+from rating.models import PricePlan, Product, ServiceIdentifier, Subscription
 
 
 class ServiceIdentifierForm(forms.ModelForm):
@@ -59,8 +47,25 @@ class ServiceIdentifierInline(TenantScopedMixin, admin.TabularInline):
     extra = 0
 
 
+class SubscriptionForm(forms.ModelForm):
+    """The price plan, when chosen, must be one of the product's (it names the tariffs usage is rated with)."""
+
+    class Meta:
+        model = Subscription
+        fields = ("account", "product", "price_plan", "quantity", "start_date", "end_date", "status")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        product = cleaned.get("product") or getattr(self.instance, "product", None)
+        plan = cleaned.get("price_plan")
+        if plan is not None and product is not None and plan.product_id != product.pk:
+            self.add_error("price_plan", f"{plan} is a plan of {plan.product}, not of {product}.")
+        return cleaned
+
+
 @admin.register(Subscription)
 class SubscriptionAdmin(TenantScopedAdmin):
+    form = SubscriptionForm
     list_display = ("id", "account_link", "product", "quantity", "start_date", "end_date", "status", "identifiers")
     list_filter = ("status", ("product", admin.RelatedOnlyFieldListFilter), "start_date", "account__tenant")
     search_fields = ("=account__number", "account__customer__name", "=identifiers__value")
@@ -68,7 +73,7 @@ class SubscriptionAdmin(TenantScopedAdmin):
     autocomplete_fields = ("account",)
     date_hierarchy = "start_date"
     inlines = (ServiceIdentifierInline,)
-    fields = ("account", "product", "quantity", "start_date", "end_date", "status", "uuid", "created_at")
+    fields = ("account", "product", "price_plan", "quantity", "start_date", "end_date", "status", "uuid", "created_at")
     readonly_fields = ("uuid", "created_at")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Subscription]:
@@ -81,6 +86,8 @@ class SubscriptionAdmin(TenantScopedAdmin):
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "product":
             kwargs["queryset"] = scope_queryset_with_ancestors(Product.objects.filter(active=True), request.user)
+        if db_field.name == "price_plan":
+            kwargs["queryset"] = scope_queryset_with_ancestors(PricePlan.objects.filter(active=True), request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="account", ordering="account__number")

@@ -3,12 +3,12 @@
 No Django or database code lives here; callers load tariffs, calendars and pockets into the
 dataclasses of ``types``, compile the tariff once (``compile_tariff``) and call ``rate_record`` per record.
 The rules (steps, increments, rounding, bands, tiers, allowances) are documented in the docstrings
-of ``rate``, ``timebands``, ``allowance`` and ``prefix``.
+of ``rate``, ``versions``, ``timebands``, ``allowance`` and ``prefix``.
 """
 
 from .allowance import consume, eligible_pockets
 from .prefix import CATCH_ALL, PrefixMatcher, normalize_number
-from .rate import CompiledTariff, RateDeck, compile_tariff, rate_record, select_in_force
+from .rate import CompiledTariff, compile_tariff, rate_record
 from .timebands import BandPart, CompiledCalendar, compile_calendar
 from .types import (
     ALL_WEEKDAYS,
@@ -32,6 +32,7 @@ from .types import (
     TimeBand,
     UsageRecord,
 )
+from .versions import RateDeck, select_in_force
 
 __all__ = [
     "ALL_WEEKDAYS",

@@ -26,6 +26,8 @@ Semantics (in the order they are applied)
    ``unrounded_cost``.  Finally ``cost = unrounded_cost.quantize(10**-decimals)`` with the tariff's
    explicitly named mode: ``up`` = ``ROUND_UP`` (away from zero: a ceiling for the non-negative
    amounts charged here), ``half_up`` = ``ROUND_HALF_UP``, ``down`` = ``ROUND_DOWN``.
+   ``max_cost``, ``rounding`` and ``decimals`` are the tariff's unless the record's rate (the first
+   priced part's, as for the connect fee) sets its own: a deck may cap or round one destination apart.
 
 Precision: every ``price * billed`` is scaled to a common denominator (the lcm of the tariff's rate
 units) and summed exactly; the subtotal is then **one** division carried out in a private 34-digit
@@ -36,9 +38,8 @@ per-step and per-part amounts in the breakdown are each that numerator divided t
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from decimal import (
     ROUND_DOWN,
     ROUND_HALF_EVEN,
@@ -53,8 +54,7 @@ from decimal import (
 )
 from itertools import pairwise
 from math import lcm
-from operator import itemgetter
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 from .allowance import consume
 from .prefix import PrefixMatcher, normalize_number, normalize_prefix
@@ -79,7 +79,6 @@ _CTX = Context(prec=34, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, Divis
 # Only used when compiling, to shift prices to integers; a lost digit there would be a bug, so trap it.
 _EXACT = Context(prec=200, rounding=ROUND_HALF_EVEN, traps=[Inexact, InvalidOperation, Overflow])
 _ROUNDING = {"up": ROUND_UP, "half_up": ROUND_HALF_UP, "down": ROUND_DOWN}
-_BEGINNING = datetime.min.replace(tzinfo=UTC)
 _MAX_DECIMALS = 12
 
 
@@ -99,13 +98,43 @@ def _count(value: Any, what: str, minimum: int, code: str = BAD_TARIFF) -> int:
     return value
 
 
-class _CompiledRate:
-    __slots__ = ("connect_fee", "destination", "fee_weight", "prefix", "steps")
+class _Terms:
+    """How a record's total is capped and rounded: the tariff's terms, or a rate's overrides of them."""
 
-    def __init__(self, prefix: str, destination: str, connect_fee: Decimal, steps: tuple[Any, ...]) -> None:
+    __slots__ = ("decimals", "max_cost", "mode", "quantum", "rounding")
+
+    def __init__(self, rounding: Any, decimals: Any, max_cost: Any, what: str) -> None:
+        if rounding not in _ROUNDING:
+            raise RatingError(BAD_TARIFF, f"{what}: rounding must be one of {sorted(_ROUNDING)}")
+        if _count(decimals, f"{what}: decimals", 0) > _MAX_DECIMALS:
+            raise RatingError(BAD_TARIFF, f"{what}: decimals must be at most {_MAX_DECIMALS}")
+        self.rounding: str = rounding
+        self.decimals: int = decimals
+        self.max_cost = None if max_cost is None else _amount(max_cost, f"{what}: max_cost")
+        self.mode = _ROUNDING[rounding]
+        self.quantum = Decimal(1).scaleb(-decimals, _EXACT)
+
+    def overridden_by(self, rate: Rate) -> _Terms:
+        if rate.rounding is None and rate.decimals is None and rate.max_cost is None:
+            return self
+        return _Terms(
+            self.rounding if rate.rounding is None else rate.rounding,
+            self.decimals if rate.decimals is None else rate.decimals,
+            self.max_cost if rate.max_cost is None else rate.max_cost,
+            f"rate {rate.prefix!r}/{rate.time_band!r}",
+        )
+
+
+class _CompiledRate:
+    __slots__ = ("connect_fee", "destination", "fee_weight", "prefix", "steps", "terms")
+
+    def __init__(
+        self, prefix: str, destination: str, connect_fee: Decimal, steps: tuple[Any, ...], terms: _Terms
+    ) -> None:
         self.prefix = prefix
         self.destination = destination
         self.connect_fee = connect_fee
+        self.terms = terms
         # (start, end or None, price, rate_unit, increment[, weight]) tuples: the fastest to unpack.
         self.steps = steps
         self.fee_weight = 0
@@ -128,7 +157,7 @@ def _exponent(amount: Decimal) -> int:
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
-def _compile_rate(rate: Rate, prefix: str) -> _CompiledRate:
+def _compile_rate(rate: Rate, prefix: str, terms: _Terms) -> _CompiledRate:
     what = f"rate {rate.prefix!r}/{rate.time_band!r}"
     if not rate.steps:
         raise RatingError(BAD_TARIFF, f"{what} has no steps")
@@ -145,24 +174,21 @@ def _compile_rate(rate: Rate, prefix: str) -> _CompiledRate:
         )
         for i, (start, step) in enumerate(zip(starts, rate.steps, strict=True))
     )
-    return _CompiledRate(prefix, rate.destination, _amount(rate.connect_fee, f"{what} connect_fee"), steps)
+    fee = _amount(rate.connect_fee, f"{what} connect_fee")
+    return _CompiledRate(prefix, rate.destination, fee, steps, terms.overridden_by(rate))
 
 
 class CompiledTariff:
     """A validated ``Tariff`` with its prefix index and calendar built once; pass it to ``rate_record``."""
 
-    __slots__ = ("_matcher", "calendar", "divisor", "max_cost", "min_charge", "mode", "quantum", "tariff")
+    __slots__ = ("_matcher", "calendar", "divisor", "min_charge", "tariff", "terms")
 
     def __init__(self, tariff: Tariff) -> None:
         if tariff.service not in SERVICE_UNITS:
             raise RatingError(BAD_TARIFF, f"unknown service {tariff.service!r}")
         if not isinstance(tariff.currency, str) or not tariff.currency:
             raise RatingError(BAD_TARIFF, "currency is required")
-        if tariff.rounding not in _ROUNDING:
-            raise RatingError(BAD_TARIFF, f"rounding must be one of {sorted(_ROUNDING)}")
-        if _count(tariff.decimals, "decimals", 0) > _MAX_DECIMALS:
-            raise RatingError(BAD_TARIFF, f"decimals must be at most {_MAX_DECIMALS}")
-        self.max_cost = None if tariff.max_cost is None else _amount(tariff.max_cost, "max_cost")
+        self.terms = _Terms(tariff.rounding, tariff.decimals, tariff.max_cost, "tariff")
         self.min_charge = None if tariff.min_charge is None else _amount(tariff.min_charge, "min_charge")
         if tariff.effective_from is not None and tariff.effective_from.utcoffset() is None:
             raise RatingError(BAD_TARIFF, "effective_from must be timezone-aware")
@@ -180,7 +206,7 @@ class CompiledTariff:
             entry = by_prefix.setdefault(prefix, {})
             if rate.time_band in entry:
                 raise RatingError(BAD_TARIFF, f"duplicate rate for {prefix!r} in band {rate.time_band!r}")
-            entry[rate.time_band] = _compile_rate(rate, prefix)
+            entry[rate.time_band] = _compile_rate(rate, prefix, self.terms)
         if not by_prefix:
             raise RatingError(BAD_TARIFF, "tariff has no rates")
         # Common denominator: lcm of the rate units times 10**(most price decimals), so every amount is
@@ -193,12 +219,15 @@ class CompiledTariff:
         # Coefficient `scale`, exponent `exponent`: exact quotients keep the prices' decimals (0.20, not 0.2).
         self.divisor = Decimal(scale).scaleb(exponent, _EXACT)
         self._matcher = PrefixMatcher(by_prefix)
-        self.mode = _ROUNDING[tariff.rounding]
-        self.quantum = Decimal(1).scaleb(-tariff.decimals, _EXACT)
 
     @property
     def effective_from(self) -> datetime | None:
         return self.tariff.effective_from
+
+    @property
+    def max_cost(self) -> Decimal | None:
+        """The tariff's own cap (a rate may override it)."""
+        return self.terms.max_cost
 
     def lookup(self, number: str, band: str | None) -> _CompiledRate:
         """Rate for a normalised number in a band (see rule 4 of the module docstring)."""
@@ -217,62 +246,6 @@ class CompiledTariff:
 def compile_tariff(tariff: Tariff) -> CompiledTariff:
     """Validate a tariff and build its lookup structures (do this once, not per record)."""
     return CompiledTariff(tariff)
-
-
-class Versioned(Protocol):
-    @property
-    def effective_from(self) -> datetime | None: ...
-
-
-V = TypeVar("V", bound=Versioned)
-
-
-def _effective_key(version: Versioned) -> datetime:
-    effective = version.effective_from
-    if effective is None:
-        return _BEGINNING
-    if effective.utcoffset() is None:
-        raise RatingError(BAD_INPUT, "effective_from must be timezone-aware")
-    return effective
-
-
-def select_in_force(versions: Iterable[V], at: datetime) -> V:
-    """The version with the latest ``effective_from <= at`` (``None`` = in force since ever)."""
-    if at.utcoffset() is None:
-        raise RatingError(BAD_INPUT, "instant must be timezone-aware")
-    keyed = sorted(((_effective_key(v), v) for v in versions), key=itemgetter(0))
-    keys = [key for key, _ in keyed]
-    if any(a == b for a, b in pairwise(keys)):
-        raise RatingError(BAD_TARIFF, "two versions share the same effective_from")
-    position = bisect_right(keys, at)
-    if position == 0:
-        raise RatingError(NO_TARIFF, f"no tariff version in force at {at.isoformat()}")
-    return keyed[position - 1][1]
-
-
-class RateDeck:
-    """Dated versions of a tariff, compiled once; rates each record with the version then in force."""
-
-    __slots__ = ("_keys", "_versions")
-
-    def __init__(self, versions: Iterable[Tariff | CompiledTariff]) -> None:
-        compiled = [v if isinstance(v, CompiledTariff) else CompiledTariff(v) for v in versions]
-        compiled.sort(key=_effective_key)
-        self._keys = [_effective_key(v) for v in compiled]
-        if len(set(self._keys)) != len(self._keys):
-            raise RatingError(BAD_TARIFF, "two versions share the same effective_from")
-        self._versions = compiled
-
-    def at(self, instant: datetime) -> CompiledTariff:
-        if instant.utcoffset() is None:
-            raise RatingError(BAD_INPUT, "instant must be timezone-aware")
-        position = bisect_right(self._keys, instant)
-        if position == 0:
-            raise RatingError(NO_TARIFF, f"no tariff version in force at {instant.isoformat()}")
-        return self._versions[position - 1]
-
-    def rate_record(self, record: UsageRecord, pockets: Sequence[Pocket] = ()) -> RatingResult:
-        return rate_record(record, self.at(record.start), pockets)
 
 
 def _price_part(
@@ -379,14 +352,15 @@ def rate_record(record: UsageRecord, tariff: CompiledTariff | Tariff, pockets: S
     if min_charge is not None and (parts or (chargeable == 0 and plan.min_charge_on_zero)) and total < min_charge:
         total = min_charge
         min_applied = True
-    max_cost = compiled.max_cost
+    terms = first.terms
+    max_cost = terms.max_cost
     if max_cost is not None and total > max_cost:
         total = max_cost
         cap_applied = True
 
     # Positional on purpose: keyword parsing of 22 arguments is a measurable share of the hot path.
     return RatingResult(
-        total.quantize(compiled.quantum, compiled.mode, _CTX),  # cost: (exponent, rounding, context)
+        total.quantize(terms.quantum, terms.mode, _CTX),  # cost: (exponent, rounding, context)
         plan.currency,  # currency
         total,  # unrounded_cost
         subtotal,  # subtotal
@@ -399,8 +373,8 @@ def rate_record(record: UsageRecord, tariff: CompiledTariff | Tariff, pockets: S
         min_applied,  # min_charge_applied
         max_cost,  # max_cost
         cap_applied,  # cap_applied
-        plan.rounding,  # rounding
-        plan.decimals,  # decimals
+        terms.rounding,  # rounding
+        terms.decimals,  # decimals
         uses,  # allowances
         usage,  # usage
         covered,  # covered

@@ -95,7 +95,9 @@ class RateStep:
 class Rate:
     """The steps charged for a destination prefix, optionally only within one named time band.
 
-    ``prefix`` is digits or ``'*'`` (catch-all); ``time_band=None`` means "any time".
+    ``prefix`` is digits or ``'*'`` (catch-all); ``time_band=None`` means "any time".  ``rounding``,
+    ``decimals`` and ``max_cost`` override the tariff's terms for records priced at this rate (a
+    wholesale deck may cap or round one destination differently); ``None`` keeps the tariff's.
     """
 
     prefix: str
@@ -103,6 +105,9 @@ class Rate:
     steps: tuple[RateStep, ...]
     connect_fee: Decimal = ZERO
     time_band: str | None = None
+    rounding: RoundingMethod | None = None
+    decimals: int | None = None
+    max_cost: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,14 @@
 """Models of the rating app: the catalog, tariffs, subscriptions, rated usage and the usage import trail."""
 
 from .catalog import BillingTiming, Charge, ChargeKind, ChargePeriod, ChargeTier, PricePlan, Product, QuantityPricing
-from .subscriptions import ServiceIdentifier, ServiceIdentifierKind, Subscription, SubscriptionStatus
+from .rate_decks import RateDeckImport, RateDeckSource
+from .subscriptions import (
+    ServiceIdentifier,
+    ServiceIdentifierKind,
+    Subscription,
+    SubscriptionPause,
+    SubscriptionStatus,
+)
 from .tariffs import Holiday, RoundingMethod, Tariff, TariffRateStep, TimeBand
 from .usage import RatedUsage
 from .usage_files import (
@@ -30,6 +37,8 @@ __all__ = [
     "PricePlan",
     "Product",
     "QuantityPricing",
+    "RateDeckImport",
+    "RateDeckSource",
     "RatedUsage",
     "RatingRun",
     "RatingSettings",
@@ -41,6 +50,7 @@ __all__ = [
     "ServiceIdentifier",
     "ServiceIdentifierKind",
     "Subscription",
+    "SubscriptionPause",
     "SubscriptionStatus",
     "Tariff",
     "TariffRateStep",

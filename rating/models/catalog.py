@@ -19,6 +19,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 PRICE = {"max_digits": 18, "decimal_places": 6}
+# The services usage is rated for, in the engine's names (rating.engine.SERVICE_UNITS).
+SERVICE_CHOICES = [("voice", "Voice"), ("sms", "SMS"), ("data", "Data")]
 
 
 class Product(models.Model):
@@ -99,7 +101,7 @@ class Charge(models.Model):
     tax_category = models.CharField(max_length=40, blank=True, help_text="Empty: the product's category.")
     quantity_pricing = models.CharField(max_length=16, choices=QuantityPricing.choices, blank=True)
     # usage charges
-    service = models.CharField(max_length=8, choices=[("voice", "Voice"), ("sms", "SMS"), ("data", "Data")], blank=True)
+    service = models.CharField(max_length=8, choices=SERVICE_CHOICES, blank=True)
     tariff = models.ForeignKey("rating.Tariff", null=True, blank=True, on_delete=models.PROTECT, related_name="charges")
     # allowance (bundle) charges
     allowance_unit = models.ForeignKey(

@@ -31,6 +31,9 @@ class Subscription(models.Model):
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True, help_text="Last day of service; empty = open-ended.")
     status = models.CharField(max_length=16, choices=SubscriptionStatus.choices, default=SubscriptionStatus.ACTIVE)
+    # A plan or quantity change ends this row and starts a new one that `replaces` it; billing follows the
+    # chain (one-off plan charges are not billed again, discount periods keep counting on the same plan).
+    replaces = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -50,6 +53,31 @@ class Subscription(models.Model):
         # A reseller's account may subscribe to its own products or those of a tenant above it.
         if self.product_id and self.account_id and not self.account.tenant.path.startswith(self.product.tenant.path):
             raise ValidationError({"product": "The product is not in the catalog of the account's tenant."})
+
+
+class SubscriptionPause(models.Model):
+    """Days on which a subscription is suspended and not charged: [start_date, end_date], end empty = open."""
+
+    tenant_lookup = "subscription__account__tenant"
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="pauses")
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True, help_text="Last paused day; empty = until resumed.")
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["subscription", "start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True) | models.Q(end_date__gte=models.F("start_date")),
+                name="subscription_pause_dates_ordered",
+            ),
+            models.UniqueConstraint(fields=["subscription", "start_date"], name="subscription_pause_start_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"pause {self.start_date}..{self.end_date or ''}"
 
 
 class ServiceIdentifierKind(models.TextChoices):

@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
-from .catalog import PRICE
+from .catalog import PRICE, SERVICE_CHOICES
 
 
 class RoundingMethod(models.TextChoices):
@@ -29,7 +29,7 @@ class Tariff(models.Model):
     tenant = models.ForeignKey("accounts.Tenant", on_delete=models.PROTECT, related_name="tariffs")
     code = models.SlugField(max_length=40)
     name = models.CharField(max_length=200)
-    service = models.CharField(max_length=8, choices=[("voice", "Voice"), ("sms", "SMS"), ("data", "Data")])
+    service = models.CharField(max_length=8, choices=SERVICE_CHOICES)
     currency = models.ForeignKey("accounts.Unit", on_delete=models.PROTECT, related_name="+")
     rounding = models.CharField(max_length=8, choices=RoundingMethod.choices, default=RoundingMethod.HALF_UP)
     decimals = models.PositiveSmallIntegerField(default=4)
@@ -37,6 +37,9 @@ class Tariff(models.Model):
     min_charge = models.DecimalField(**PRICE, null=True, blank=True)
     min_charge_on_zero = models.BooleanField(default=False)
     tiered = models.BooleanField(default=False, help_text="Steps are volume tiers over the billing cycle.")
+    # Bumped by every change to the tariff, its steps or its tenant's bands and holidays (rating.signals):
+    # rating processes compare it with the revision of the deck they compiled and recompile when it moved.
+    revision = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["tenant", "code"]
@@ -89,7 +92,10 @@ class TariffRateStep(models.Model):
     destination = models.CharField(max_length=120, blank=True)
     time_band = models.ForeignKey(TimeBand, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     effective_from = models.DateTimeField()
-    interval_start = models.PositiveIntegerField(default=0, help_text="Seconds (or bytes) into the record.")
+    # Big: volume tiers of data tariffs start beyond 2 GB of cumulative bytes in the cycle.
+    interval_start = models.PositiveBigIntegerField(
+        default=0, help_text="Seconds, messages or bytes into the record (into the cycle when tiered)."
+    )
     connect_fee = models.DecimalField(**PRICE, default=Decimal("0"))
     rate = models.DecimalField(**PRICE, help_text="Price per rate unit.")
     rate_unit = models.PositiveIntegerField(help_text="e.g. 60 s, 1 SMS, 1048576 bytes.")

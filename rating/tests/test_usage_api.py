@@ -99,14 +99,15 @@ def test_uploading_a_file_rates_it_and_the_same_bytes_again_are_a_duplicate(
 
     with django_capture_on_commit_callbacks(execute=True):  # the import task is queued after commit
         first = api.post(
-            "/api/v1/usage-files/", {"file": SimpleUploadedFile("Master.csv", content), "format": "asterisk-master"}
+            "/api/v1/rating/usage-files/",
+            {"file": SimpleUploadedFile("Master.csv", content), "format": "asterisk-master"},
         )
     again = api.post(
-        "/api/v1/usage-files/", {"file": SimpleUploadedFile("copy.csv", content), "format": "asterisk-master"}
+        "/api/v1/rating/usage-files/", {"file": SimpleUploadedFile("copy.csv", content), "format": "asterisk-master"}
     )
 
     assert first.status_code == 201
-    rated = api.get(f"/api/v1/usage-files/{first.json()['id']}/").json()
+    rated = api.get(f"/api/v1/rating/usage-files/{first.json()['id']}/").json()
     assert (rated["status"], rated["rated"], rated["balanced"]) == ("done", 2, True)
     assert (again.json()["status"], again.json()["duplicates"]) == (UsageFileStatus.DUPLICATE, 2)
     assert RatedUsage.objects.count() == 2
@@ -115,11 +116,11 @@ def test_uploading_a_file_rates_it_and_the_same_bytes_again_are_a_duplicate(
 def test_a_reject_is_corrected_with_patch_and_replayed(api, operator, subscriber, tmp_path):
     usage_file = import_text(operator, tmp_path, "a.csv", call(1).replace(',60,"ANSWERED"', ',6O,"ANSWERED"'))
     reject = RejectedRecord.objects.get()
-    reconciliation = api.get(f"/api/v1/usage-files/{usage_file.pk}/reconciliation/").json()
+    reconciliation = api.get(f"/api/v1/rating/usage-files/{usage_file.pk}/reconciliation/").json()
     assert reconciliation["rejects_by_reason"] == [{"reason": "malformed", "total": 1, "open": 1}]
 
-    patched = api.patch(f"/api/v1/rejected-records/{reject.pk}/", {"corrected": {"usage": 30}}, format="json")
-    replayed = api.post(f"/api/v1/rejected-records/{reject.pk}/replay/")
+    patched = api.patch(f"/api/v1/rating/rejected-records/{reject.pk}/", {"corrected": {"usage": 30}}, format="json")
+    replayed = api.post(f"/api/v1/rating/rejected-records/{reject.pk}/replay/")
 
     assert patched.json()["status"] == "fixed"
     assert replayed.json()["status"] == "replayed"
@@ -130,9 +131,9 @@ def test_a_reject_is_corrected_with_patch_and_replayed(api, operator, subscriber
 def test_rated_usage_filters_by_account_and_period_and_explains_a_record(api, operator, subscriber, tmp_path):
     import_text(operator, tmp_path, "a.csv", call(1) + call(2))
 
-    listed = api.get("/api/v1/rated-usage/", {"account": subscriber.pk, "start_after": "2024-03-05T10:02:00Z"})
+    listed = api.get("/api/v1/rating/rated-usage/", {"account": subscriber.pk, "start_after": "2024-03-05T10:02:00Z"})
     row = results(listed)
-    explained = api.get(f"/api/v1/rated-usage/{row[0]['id']}/explain/").json()
+    explained = api.get(f"/api/v1/rating/rated-usage/{row[0]['id']}/explain/").json()
 
     assert [r["record_key"] for r in row] == ["ast:1709632800.2"]
     assert explained["matches"] is True
@@ -142,20 +143,20 @@ def test_formats_list_presets_and_own_formats_and_a_tenant_creates_its_own(api):
     for code in ("asterisk-master", "freeswitch-csv", "edr-generic"):
         preset(code)
     created = api.post(
-        "/api/v1/usage-formats/",
+        "/api/v1/rating/usage-formats/",
         {"code": "pbx", "name": "PBX", "has_header": True, "key_prefix": "pbx", "service": "voice",
          "mapping": {"record_id": "id", "subscriber": "from", "destination": "to", "start": "at", "duration": "s"}},
         format="json",
     )  # fmt: skip
 
-    codes = {row["code"]: row["preset"] for row in results(api.get("/api/v1/usage-formats/"))}
+    codes = {row["code"]: row["preset"] for row in results(api.get("/api/v1/rating/usage-formats/"))}
     assert created.status_code == 201, created.content
     assert codes == {"asterisk-master": True, "freeswitch-csv": True, "edr-generic": True, "pbx": False}
 
 
 def test_a_format_without_the_required_mapping_is_refused(api):
     response = api.post(
-        "/api/v1/usage-formats/",
+        "/api/v1/rating/usage-formats/",
         {"code": "bad", "name": "Bad", "has_header": True, "key_prefix": "bad", "service": "voice",
          "mapping": {"subscriber": "from"}},
         format="json",
@@ -177,13 +178,13 @@ def test_another_resellers_usage_files_rejects_and_rated_usage_are_invisible(
     mine = UsageFile.objects.get(tenant=reseller_a)
     theirs = UsageFile.objects.get(tenant=reseller_b)
 
-    assert ids(api.get("/api/v1/usage-files/")) == {mine.pk}
-    assert api.get(f"/api/v1/usage-files/{theirs.pk}/").status_code == 404
-    assert ids(api.get("/api/v1/rejected-records/")) == set(
+    assert ids(api.get("/api/v1/rating/usage-files/")) == {mine.pk}
+    assert api.get(f"/api/v1/rating/usage-files/{theirs.pk}/").status_code == 404
+    assert ids(api.get("/api/v1/rating/rejected-records/")) == set(
         RejectedRecord.objects.filter(tenant=reseller_a).values_list("pk", flat=True)
     )
-    assert ids(api.get("/api/v1/rated-usage/")) == set(
+    assert ids(api.get("/api/v1/rating/rated-usage/")) == set(
         RatedUsage.objects.filter(tenant=reseller_a).values_list("pk", flat=True)
     )
     their_reject = RejectedRecord.objects.get(tenant=reseller_b)
-    assert api.post(f"/api/v1/rejected-records/{their_reject.pk}/replay/").status_code == 404
+    assert api.post(f"/api/v1/rating/rejected-records/{their_reject.pk}/replay/").status_code == 404

@@ -30,7 +30,9 @@ def wrong_tariff(operator):
 
 
 def fix(tariff) -> None:
-    TariffRateStep.objects.filter(tariff=tariff).update(rate=Decimal("0.10"))
+    for step in TariffRateStep.objects.filter(tariff=tariff):
+        step.rate = Decimal("0.10")
+        step.save()  # through the model: the tariff's revision moves and compiled decks are rebuilt
 
 
 def balance(account) -> Decimal:

@@ -15,7 +15,6 @@ from .runs import (
     usage_alert_acknowledge,
     usage_alert_raise,
 )
-from .tariffs import plan_tariff_for, tariff_deck_for
 
 __all__ = [
     "ChunkOutcome",
@@ -24,12 +23,10 @@ __all__ = [
     "FormatSpec",
     "UsagePipeline",
     "file_checksum",
-    "plan_tariff_for",
     "rating_run_finish",
     "rating_run_start",
     "rating_settings_for",
     "reject_ratio_check",
-    "tariff_deck_for",
     "usage_alert_acknowledge",
     "usage_alert_raise",
     "usage_file_import",

@@ -20,13 +20,14 @@ from decimal import Decimal
 from accounts.models import BillingAccount, LedgerAccount, LedgerAccountKind, Tenant, Unit
 from accounts.models.customers import AccountStatus, PaymentMode
 from accounts.services.ledger import ledger_system_account
-from rating.engine import RateDeck
+from rating.engine import NO_TARIFF, RateDeck, RatingError
+from rating.exceptions import AmbiguousTariff, TariffNotFound
 from rating.models import PricePlan, ServiceIdentifier
+from rating.tariffs import plan_tariff_for, tariff_deck_for
 
 from .formats import normalise_subscriber
 from .pricing import PocketState
 from .records import ALLOWANCE_UNITS, UsageRow
-from .tariffs import plan_tariff_for, tariff_deck_for
 
 MAIN_POCKET = "main"
 
@@ -71,7 +72,7 @@ class UsageContext:
         self.tenant_ids = list(Tenant.objects.filter(path__startswith=tenant.path).values_list("pk", flat=True))
         self._windows: dict[str, list[Window]] = {}
         self.accounts: dict[int, AccountInfo] = {}
-        self._tariffs: dict[tuple[int, str], TariffInfo | None] = {}
+        self._tariffs: dict[tuple[int, str], TariffInfo | str] = {}  # str: why there is none
         self._decks: dict[int, RateDeck] = {}
         self._revenue: dict[tuple[int, int], int] = {}
 
@@ -181,17 +182,24 @@ class UsageContext:
                 return window
         return None
 
-    def tariff_for(self, plan_id: int | None, service: str) -> TariffInfo | None:
+    def tariff_for(self, plan_id: int | None, service: str) -> TariffInfo:
+        """The tariff pricing `service` in the plan, with its compiled deck (catalog's loader, cached per
+        process by revision; here once per import). Raises RatingError(no_tariff) with the reason."""
         if plan_id is None:
-            return None
+            raise RatingError(NO_TARIFF, "the subscription has no price plan")
         cache_key = (plan_id, service)
         if cache_key not in self._tariffs:
-            tariff = plan_tariff_for(price_plan=PricePlan.objects.get(pk=plan_id), service=service)
-            info = None
-            if tariff is not None:
+            try:
+                tariff = plan_tariff_for(price_plan=PricePlan.objects.get(pk=plan_id), service=service)
                 deck = self._decks.get(tariff.pk)
                 if deck is None:
                     deck = self._decks[tariff.pk] = tariff_deck_for(tariff_id=tariff.pk)
-                info = TariffInfo(tariff.pk, tariff.currency_id, deck)
-            self._tariffs[cache_key] = info
-        return self._tariffs[cache_key]
+                self._tariffs[cache_key] = TariffInfo(tariff.pk, tariff.currency_id, deck)
+            except (TariffNotFound, AmbiguousTariff) as exc:
+                self._tariffs[cache_key] = exc.message
+            except RatingError as exc:
+                self._tariffs[cache_key] = f"the tariff cannot be used: {exc.message}"
+        found = self._tariffs[cache_key]
+        if isinstance(found, str):
+            raise RatingError(NO_TARIFF, found)
+        return found

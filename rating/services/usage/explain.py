@@ -12,11 +12,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from accounts.exceptions import BillingError
 from rating.engine import SERVICE_UNITS, Pocket, RatingError, UsageRecord, rate_record
 from rating.models import RatedUsage
+from rating.tariffs import tariff_deck_for
 
 from .rerate import usage_row_of
-from .tariffs import tariff_deck_for
 
 
 def rated_usage_explain(*, usage: RatedUsage) -> dict[str, Any]:
@@ -47,6 +48,6 @@ def rated_usage_explain(*, usage: RatedUsage) -> dict[str, Any]:
                     "earlier_legs": before.to_dict()}  # fmt: skip
         record = UsageRecord(usage.service, usage.destination, usage.start, usage.usage, row.answered)  # type: ignore[arg-type]
         result = rate_record(record, compiled, pockets)
-    except RatingError as exc:
+    except (RatingError, BillingError) as exc:
         return {"matches": False, "error": exc.message}
     return {"matches": result.cost == usage.cost, "cost": format(result.cost, "f"), "breakdown": result.to_dict()}

@@ -189,8 +189,6 @@ class UsagePipeline:
                 continue
             try:
                 tariff = ctx.tariff_for(window[4], row.service)
-                if tariff is None:
-                    raise RatingError(NO_TARIFF, f"the price plan has no {row.service} usage charge")
                 if tariff.currency_id != account.currency_id:
                     raise RatingError(NO_TARIFF, "the tariff's currency is not the account's")
                 row.subscription_id = window[2]

@@ -6,7 +6,7 @@ import importlib
 
 from rating.models import UsageFormat
 
-_PRESETS = importlib.import_module("rating.migrations.0005_usage_format_presets").PRESETS
+_PRESETS = importlib.import_module("rating.migrations.0009_usage_format_presets").PRESETS
 
 
 def usage_format_preset(code: str) -> UsageFormat:

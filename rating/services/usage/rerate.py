@@ -32,7 +32,7 @@ from accounts.models import BillingAccount, LedgerAccount, LedgerAccountKind
 from accounts.models.ledger import TransactionKind
 from accounts.services.audit import audit_record
 from accounts.services.ledger_batch import Posting, ledger_post_batch, ledger_rows_lock
-from rating.engine import RatingError
+from rating.engine import NO_TARIFF, RatingError
 from rating.models import RatedUsage, Subscription
 
 from .context import UsageContext
@@ -149,11 +149,11 @@ def usage_reprice(
     rows: list[UsageRow] = []
     for usage in usages:
         row = replacements.get(usage.pk) or usage_row_of(usage)
-        tariff = ctx.tariff_for(plans.get(usage.subscription_id), row.service)
-        if tariff is None or tariff.currency_id != info.currency_id:
-            raise InvalidState(f"Record {usage.record_key} has no {row.service} tariff in its plan any more.")
-        row.account, row.tariff, row.subscription_id = info, tariff, usage.subscription_id
         try:
+            tariff = ctx.tariff_for(plans.get(usage.subscription_id), row.service)
+            if tariff.currency_id != info.currency_id:
+                raise RatingError(NO_TARIFF, "the tariff's currency is not the account's")
+            row.account, row.tariff, row.subscription_id = info, tariff, usage.subscription_id
             pricer.price(row, tariff.deck, info.pockets)
         except RatingError as exc:
             raise InvalidState(f"Record {usage.record_key} cannot be priced: {exc.message}") from exc

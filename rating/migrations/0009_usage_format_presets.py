@@ -99,5 +99,5 @@ def unseed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("rating", "0004_usage_import")]
+    dependencies = [("rating", "0008_usage_import")]
     operations = [migrations.RunPython(seed, unseed)]
