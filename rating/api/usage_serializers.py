@@ -105,7 +105,7 @@ class RatingRunSerializer(serializers.ModelSerializer[RatingRun]):
         return _open_alerts(obj.alerts)
 
 
-class RatedUsageSerializer(serializers.ModelSerializer[RatedUsage]):
+class RatedUsageRecordSerializer(serializers.ModelSerializer[RatedUsage]):
     currency = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:

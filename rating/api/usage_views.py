@@ -173,7 +173,7 @@ class RatedUsageViewSet(TenantScopedViewSetMixin, viewsets.ReadOnlyModelViewSet[
     """Rated records; filter by account, service, period (`start_after` / `start_before`), file, invoice."""
 
     queryset = RatedUsage.objects.select_related("currency").order_by("-start", "-id")
-    serializer_class = s.RatedUsageSerializer
+    serializer_class = s.RatedUsageRecordSerializer
     permission_classes = STAFF_WITH_MODEL_PERMISSIONS
     filterset_class = filters.RatedUsageFilter
     ordering_fields = ["start", "cost", "id"]
