@@ -14,6 +14,7 @@ from django.db import transaction
 from accounts.demo import DemoContext
 from accounts.models import BillingAccount
 
+from .demo_usage import demo_usage_load
 from .models import Product, ServiceIdentifier, ServiceIdentifierKind, Subscription
 
 # tenant code -> (code, name, category, description)
@@ -69,3 +70,5 @@ def demo_load(ctx: DemoContext) -> None:
                     valid_from=datetime.combine(start, time.min, tzinfo=ctx.now.tzinfo),
                 )
             ctx.created["subscriptions"] += 1
+    # Tariffs, price plans and a day of CDR files rated (rating/demo_usage.py).
+    demo_usage_load(ctx)

@@ -158,6 +158,23 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "payments-reconcile-unknown": {"task": "payments.payments_reconcile_unknown_task", "schedule": 900.0},
 }
 
+# Usage import: switches drop CDR/EDR files into <inbox>/<tenant code>/<format code>/; processed files
+# move to <archive>/<tenant code>/<day>/. Beat scans every few minutes and once more at night.
+USAGE_INBOX_DIR = Path(os.environ.get("USAGE_INBOX_DIR", BASE_DIR / "var" / "usage" / "inbox"))
+USAGE_ARCHIVE_DIR = Path(os.environ.get("USAGE_ARCHIVE_DIR", BASE_DIR / "var" / "usage" / "archive"))
+USAGE_UPLOAD_DIR = Path(os.environ.get("USAGE_UPLOAD_DIR", MEDIA_ROOT / "usage" / "uploads"))
+USAGE_CHUNK_SIZE = int(os.environ.get("USAGE_CHUNK_SIZE", "20000"))
+USAGE_INBOX_SETTLE_SECONDS = int(os.environ.get("USAGE_INBOX_SETTLE_SECONDS", "5"))
+USAGE_INBOX_SCAN_MINUTES = int(os.environ.get("USAGE_INBOX_SCAN_MINUTES", "5"))
+CELERY_BEAT_SCHEDULE["usage-inbox-scan"] = {
+    "task": "rating.tasks.usage_inbox_scan_task",
+    "schedule": USAGE_INBOX_SCAN_MINUTES * 60.0,
+}
+CELERY_BEAT_SCHEDULE["usage-daily-run"] = {
+    "task": "rating.tasks.usage_inbox_scan_task",
+    "schedule": crontab(hour=int(os.environ.get("USAGE_DAILY_RUN_HOUR", "2")), minute=0),
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -190,6 +207,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AccountStatusEnum": "accounts.models.customers.AccountStatus",
         "SubscriptionStatusEnum": "rating.models.subscriptions.SubscriptionStatus",
+        "ServiceIdentifierKindEnum": "rating.models.subscriptions.ServiceIdentifierKind",
+        "UsageFormatKindEnum": "rating.models.usage_formats.UsageFormatKind",
+        "UsageAlertKindEnum": "rating.models.usage_files.AlertKind",
+        "UsageSourceEnum": "rating.models.usage_files.UsageSource",
         "InvoiceStatusEnum": "invoicing.models.invoices.InvoiceStatus",
         "InvoiceKindEnum": "invoicing.models.invoices.InvoiceKind",
         "InvoiceLineKindEnum": "invoicing.models.invoices.LineKind",

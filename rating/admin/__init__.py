@@ -4,6 +4,6 @@ and a quote form) and subscriptions.
 Every tenant-owned ModelAdmin derives from `accounts.admin.mixins.TenantScopedAdmin`.
 """
 
-from . import catalog, subscriptions, tariffs
+from . import catalog, subscriptions, tariffs, usage
 
-__all__ = ["catalog", "subscriptions", "tariffs"]
+__all__ = ["catalog", "subscriptions", "tariffs", "usage"]
